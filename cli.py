@@ -1,0 +1,362 @@
+"""``lineage``: where large language models come from.
+
+A thin click layer: each command parses its options, calls one library
+function in ``graph`` or ``lineage``, and prints text or ``--json``. Errors
+raised as :class:`lineage.errors.LineageError` become one message and exit
+status 1; usage errors exit 2. Heavy modules (networkx, rdflib, pyvis) are
+imported inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from lineage.errors import LineageError
+from lineage.records import RECORD_TYPES, RELATION_KINDS
+
+__all__ = ["main"]
+
+ALIASES = {"ancestors": "ancestry"}
+
+
+class LineageGroup(click.Group):
+    """A click group with command aliases that turns LineageError into exit 1."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, ALIASES.get(cmd_name, cmd_name))
+
+    def resolve_command(self, ctx, args):
+        name, cmd, rest = super().resolve_command(ctx, args)
+        return (cmd.name if cmd else name), cmd, rest
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LineageError as e:
+            raise click.ClickException(str(e)) from None
+        except BrokenPipeError:  # e.g. `lineage list | head`
+            sys.stderr.close()
+            sys.exit(1)
+
+
+def _dump(obj: Any) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def _graph(ctx: click.Context):
+    """Load the knowledge base and build its graph, as of --as-of when given."""
+    from graph.build import build_graph
+    from lineage.load import load
+
+    obj = ctx.find_root().obj
+    G = build_graph(load(obj["data_dirs"], shipped=obj["shipped"]))
+    as_of = ctx.params.get("as_of")
+    if as_of:
+        from graph.query import as_of as graph_as_of
+
+        G = graph_as_of(G, as_of)
+    return G
+
+
+def as_of_option(f):
+    return click.option("--as-of", "as_of", metavar="DATE",
+                        help="Query the graph as it stood on DATE (2023, 2023-03, 2023-03-13): "
+                        "records and relations dated later are left out.")(f)
+
+
+json_option = click.option("--json", "as_json", is_flag=True,
+                           help="Print JSON (the documented contract) instead of text.")
+relation_option = click.option(
+    "--relation", "relations", multiple=True, type=click.Choice(RELATION_KINDS),
+    metavar="KIND", help="Follow only this relation kind (repeatable). "
+    f"Kinds: {', '.join(RELATION_KINDS)}.")
+
+
+@click.group(cls=LineageGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", "data_dirs", multiple=True, type=click.Path(),
+              metavar="PATH", envvar="LINEAGE_DATA_DIR",
+              help="Extra data directory or YAML file, layered over the shipped data "
+              "(repeatable; env LINEAGE_DATA_DIR, ':'-separated).")
+@click.option("--no-shipped", is_flag=True, envvar="LINEAGE_NO_SHIPPED",
+              help="Use only the --data-dir data, not the curated data shipped with lineage.")
+@click.version_option(package_name="lineage")
+@click.pass_context
+def main(ctx: click.Context, data_dirs: tuple[str, ...], no_shipped: bool) -> None:
+    """Where large language models come from: lineage, data, teachers and sources.
+
+    \b
+    Examples:
+      lineage ancestry Vicuna
+      lineage descendants LLaMA --depth 2
+      lineage path GPT-3 ChatGPT
+      lineage show 阿尔帕卡 --json
+    """
+    dirs: list[str] = []
+    for d in data_dirs:
+        dirs.extend(p for p in d.split(":") if p)
+    ctx.obj = {"data_dirs": dirs, "shipped": not no_shipped}
+
+
+def _lineage_command(direction: str):
+    def command(ctx: click.Context, name: str, depth: int | None, relations: tuple[str, ...],
+                weights_only: bool, sources: bool, as_json: bool) -> None:
+        from graph import query, render, serialize
+
+        G = _graph(ctx)
+        node = query.resolve(G, name)
+        fn = query.ancestry if direction == "ancestors" else query.descendancy
+        result = fn(G, node, depth=depth, relations=relations or None, weights_only=weights_only)
+        if as_json:
+            _dump(serialize.lineage_json(G, result))
+        else:
+            click.echo(render.tree(G, result, sources=sources))
+
+    return command
+
+
+def _lineage_options(f):
+    f = click.argument("name")(f)
+    f = click.option("--depth", type=click.IntRange(min=0), default=None,
+                     help="Stop after this many hops.")(f)
+    f = relation_option(f)
+    f = click.option("--weights-only", is_flag=True,
+                     help="Follow weight lineage only (fine-tunes, variants ...), not data.")(f)
+    f = click.option("--sources", is_flag=True, help="Print each hop's sources.")(f)
+    f = json_option(f)
+    f = as_of_option(f)
+    return click.pass_context(f)
+
+
+@main.command("ancestry")
+@_lineage_options
+def ancestry_cmd(ctx, name, depth, relations, weights_only, sources, as_json, as_of):
+    """What NAME comes from: base models, training data and the teachers behind it.
+
+    Follows weight lineage ([weights]: fine-tuned from, variant of ...) and data
+    lineage ([data]: trained on, generated by ...). Alias: 'ancestors'.
+
+    \b
+    Examples:
+      lineage ancestry Vicuna
+      lineage ancestry "LLaMA 2-Chat 70B" --weights-only
+      lineage ancestry alpaca-7b --depth 1 --sources
+      lineage ancestry 考拉 --json
+    """
+    _lineage_command("ancestors")(ctx, name, depth, relations, weights_only, sources, as_json)
+
+
+@main.command("descendants")
+@_lineage_options
+def descendants_cmd(ctx, name, depth, relations, weights_only, sources, as_json, as_of):
+    """What comes from NAME: fine-tunes, variants, datasets it generated, models trained on them.
+
+    The descendants of a dataset are the models trained on it and their descendants.
+
+    \b
+    Examples:
+      lineage descendants LLaMA --depth 2
+      lineage descendants text-davinci-003
+      lineage descendants sharegpt --json
+    """
+    _lineage_command("descendants")(ctx, name, depth, relations, weights_only, sources, as_json)
+
+
+@main.command("path")
+@click.argument("source")
+@click.argument("target")
+@relation_option
+@click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Most paths to print.")
+@click.option("--cutoff", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Longest path considered, in hops.")
+@json_option
+@as_of_option
+@click.pass_context
+def path_cmd(ctx, source, target, relations, limit, cutoff, as_json, as_of):
+    """Lineage paths between SOURCE and TARGET, strongest evidence first.
+
+    Each hop shows its relation, confidence and source. Exit 1 when neither
+    record descends from the other.
+
+    \b
+    Examples:
+      lineage path GPT-3 ChatGPT
+      lineage path text-davinci-003 Alpaca --json
+    """
+    from graph import query, render, serialize
+
+    G = _graph(ctx)
+    a, b = query.resolve(G, source), query.resolve(G, target)
+    paths = query.lineage_paths(G, a, b, relations=relations or None, cutoff=cutoff, limit=limit)
+    if as_json:
+        _dump(serialize.paths_json(G, a, b, paths))
+    else:
+        click.echo(render.paths_text(G, paths))
+
+
+@main.command("show")
+@click.argument("name")
+@json_option
+@as_of_option
+@click.pass_context
+def show_cmd(ctx, name, as_json, as_of):
+    """The card of one record: attributes, parents, children, data, scores, sources.
+
+    \b
+    Examples:
+      lineage show Vicuna
+      lineage show 近端策略优化
+      lineage show llama-license --json
+    """
+    from graph import query, render, serialize
+
+    G = _graph(ctx)
+    node = query.resolve(G, name)
+    if as_json:
+        _dump(serialize.record_json(G, node))
+    else:
+        click.echo(render.card(G, node))
+
+
+type_option = click.option("--type", "types", multiple=True, type=click.Choice(RECORD_TYPES),
+                           help="Only records of this type (repeatable).")
+
+
+@main.command("search")
+@click.argument("text")
+@type_option
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@json_option
+@as_of_option
+@click.pass_context
+def search_cmd(ctx, text, types, limit, as_json, as_of):
+    """Find records by id, name, alias (English or Chinese) or description.
+
+    \b
+    Examples:
+      lineage search llama
+      lineage search 羊驼
+      lineage search "preference optimization" --type technique
+    """
+    from graph import query, render, serialize
+
+    G = _graph(ctx)
+    found = query.search(G, text, limit=limit, types=types or None)
+    if as_json:
+        _dump(serialize.nodes_json(G, found, "search"))
+    else:
+        click.echo(render.table(G, found))
+
+
+@main.command("list")
+@type_option
+@click.option("--org", help="Only records developed by this organization (id or name).")
+@click.option("--since", help="Only records dated on or after this (2023, 2023-03).")
+@click.option("--until", help="Only records dated on or before this.")
+@click.option("--weights", type=click.Choice(["open", "restricted", "closed"]),
+              help="Only models with this access to their weights.")
+@json_option
+@as_of_option
+@click.pass_context
+def list_cmd(ctx, types, org, since, until, weights, as_json, as_of):
+    """List records, oldest first, filtered by type, organization, date and access.
+
+    \b
+    Examples:
+      lineage list --type model --org meta
+      lineage list --type dataset
+      lineage list --since 2023-03 --until 2023-06 --weights open
+    """
+    from graph import query, render, serialize
+
+    G = _graph(ctx)
+    org_id = query.resolve(G, org, types=["organization"]) if org else None
+    found = query.filter_records(G, types=types or None, organization=org_id, since=since,
+                                 until=until, weights=weights)
+    if as_json:
+        _dump(serialize.nodes_json(G, found, "list"))
+    else:
+        click.echo(render.table(G, found))
+
+
+@main.command("stats")
+@json_option
+@as_of_option
+@click.pass_context
+def stats_cmd(ctx, as_json, as_of):
+    """Counts of records and relations by type, kind and confidence.
+
+    \b
+    Example:
+      lineage stats
+    """
+    from graph import query, render
+
+    s = query.statistics(_graph(ctx))
+    if as_json:
+        _dump({"schema_version": 1, "query": "stats", **s})
+    else:
+        click.echo(render.stats_text(s))
+
+
+@main.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path())
+@json_option
+@click.pass_context
+def validate_cmd(ctx, paths, as_json):
+    """Check data files; report every problem, one line each, with the fix.
+
+    With PATHs, checks those directories or files alone (add --data-dir to
+    layer them); without, checks the data the other commands would use.
+    Exit 1 when anything is wrong.
+
+    \b
+    Examples:
+      lineage validate
+      lineage validate my-data/
+      lineage --data-dir my-data/ validate
+    """
+    from lineage.load import load
+
+    obj = ctx.find_root().obj
+    dirs = obj["data_dirs"] + list(paths)
+    shipped = obj["shipped"] and not paths
+    kb = load(dirs, shipped=shipped, check=False)
+    errors = [p for p in kb.problems if p.severity == "error"]
+    if as_json:
+        _dump({"schema_version": 1, "query": "validate", "records": len(kb),
+               "problems": [{"file": p.file, "line": p.line, "record": p.record,
+                             "field": p.field, "kind": p.kind, "severity": p.severity,
+                             "message": p.message, "fix": p.fix} for p in kb.problems]})
+    else:
+        for p in kb.problems:
+            click.echo(str(p), err=True)
+        if not errors:
+            n = sum(len(r.relations) for r in kb)
+            click.echo(f"ok: {len(kb)} records, {n} relations in {', '.join(kb.layers) or '-'}")
+        else:
+            click.echo(f"{len(errors)} problem{'s' if len(errors) != 1 else ''} found.", err=True)
+    if errors:
+        sys.exit(1)
+
+
+@main.command("schema")
+@click.pass_context
+def schema_cmd(ctx):
+    """Print the JSON Schema of a data file (for editors and other tools).
+
+    \b
+    Example:
+      lineage schema > records.schema.json
+    """
+    from lineage.schema import json_schema
+
+    _dump(json_schema())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

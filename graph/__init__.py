@@ -1,0 +1,1 @@
+"""Graph building, queries and exporters over the lineage knowledge base."""

@@ -1,0 +1,559 @@
+"""Load and validate the knowledge base from YAML data files.
+
+Data comes in layers: the curated data shipped in the package, then each
+directory (or single YAML file) the user names, in order. A record in a later
+layer replaces the record with the same id in an earlier one; standalone
+relations add to the record they name.
+
+Every problem is collected and reported at once, one line each, with the file,
+line, record id and field, and the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from .errors import DataError, Problem, UnknownRecordError
+from .names import NameIndex
+from .records import (
+    LINEAGE_RELATIONS,
+    RECORD_TYPES,
+    RELATION_RULES,
+    Item,
+    Record,
+    Relation,
+    StandaloneRelation,
+    date_key,
+)
+
+__all__ = [
+    "SHIPPED_DATA",
+    "ENV_DATA_DIR",
+    "Origin",
+    "KnowledgeBase",
+    "load",
+    "loads",
+    "check_data",
+    "data_files",
+]
+
+SHIPPED_DATA = Path(__file__).parent / "data"
+"""The curated data shipped with the package."""
+
+ENV_DATA_DIR = "LINEAGE_DATA_DIR"
+"""Environment variable naming extra data directories (``os.pathsep``-separated)."""
+
+_ITEM = TypeAdapter(Item)
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where something was defined."""
+
+    file: str
+    line: int | None
+
+
+@dataclass
+class KnowledgeBase:
+    """Validated records, with where each was defined."""
+
+    records: dict[str, Record]
+    origins: dict[str, Origin] = field(default_factory=dict)
+    relation_origins: dict[tuple[str, int], Origin] = field(default_factory=dict)
+    layers: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    _index: NameIndex | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __iter__(self):
+        return iter(self.records.values())
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self.records
+
+    @property
+    def index(self) -> NameIndex:
+        if self._index is None:
+            self._index = build_index(self.records.values())[0]
+        return self._index
+
+    def resolve(self, name: str) -> Record:
+        """Return the record whose id, name or alias matches ``name``."""
+        rid = name if name in self.records else self.index.get(name)
+        if rid is None:
+            raise UnknownRecordError(name, self.index.suggest(name))
+        return self.records[rid]
+
+
+# --- YAML with line numbers -------------------------------------------------
+
+
+def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict:
+    """Map every path (tuple of keys/indices) in a YAML tree to its 1-based line."""
+    if out is None:
+        out = {}
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = k.value if isinstance(k, yaml.ScalarNode) else str(k.start_mark.line)
+            out[path + (key,)] = k.start_mark.line + 1
+            if isinstance(v, (yaml.MappingNode, yaml.SequenceNode)):
+                _line_map(v, path + (key,), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            _line_map(v, path + (i,), out)
+    return out
+
+
+def _read_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
+    try:
+        return path.read_text(encoding="utf-8"), []
+    except UnicodeDecodeError as e:
+        return None, [Problem(display, None, None, None,
+                              f"not UTF-8 text ({e.reason} at byte {e.start})",
+                              "Save the file as UTF-8.", kind="yaml")]
+    except OSError as e:
+        return None, [Problem(display, None, None, None, f"cannot read: {e.strerror}",
+                              "Check the path and its permissions.", kind="yaml")]
+
+
+def _parse(text: str, display: str) -> tuple[Any, dict, list[Problem]]:
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else None
+        problem = " ".join(str(x) for x in (e.context, e.problem) if x)
+        return None, {}, [Problem(
+            display, line, None, None, f"YAML syntax error: {problem}",
+            "Fix the syntax: check indentation, and quote values that contain ': ', "
+            "'#', '[' or start with '*', '&', '!', '%' or '@'.", kind="yaml")]
+    except yaml.YAMLError as e:
+        return None, {}, [Problem(display, None, None, None, f"YAML error: {e}",
+                                  "Fix the file's YAML syntax.", kind="yaml")]
+    return data, (_line_map(node) if node is not None else {}), []
+
+
+def _fmt_loc(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _line_for(lines: dict, path: tuple) -> int | None:
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return lines.get(())
+
+
+def _explain(err: dict, model_fields: Sequence[str]) -> tuple[str, str]:
+    """Turn one pydantic error into (message, fix)."""
+    kind = err["type"]
+    loc = err["loc"]
+    name = str(loc[-1]) if loc else ""
+    if kind == "extra_forbidden":
+        close = difflib.get_close_matches(name, list(model_fields), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return (f"unknown field '{name}'",
+                f"Remove it or fix its spelling{hint}; see lineage/schema/records.schema.json.")
+    if kind == "missing":
+        return f"missing required field '{name}'", f"Add '{name}:' to the record."
+    if kind == "too_short" and name == "sources":
+        return ("no source",
+                "Add 'sources: [{document: <seed file, URL or arXiv:id>, quote: \"...\"}]'.")
+    if kind in ("literal_error", "enum"):
+        expected = err.get("ctx", {}).get("expected", "")
+        return (f"{err['input']!r} is not allowed", f"Use one of: {expected}.")
+    if kind == "string_pattern_mismatch":
+        if name in ("id", "target", "source") or (loc and loc[-2:-1] == ("techniques",)):
+            return (f"{err['input']!r} is not a valid id",
+                    "Ids are lower-case words joined by '-', e.g. 'llama-2-7b'.")
+        return f"{err['input']!r} does not match {err['ctx']['pattern']}", "Fix the value."
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    return msg, "Fix the value."
+
+
+def _record_fields(item: Any) -> list[str]:
+    from . import records as r
+
+    t = item.get("type") if isinstance(item, dict) else None
+    cls = {
+        "model": r.Model, "family": r.Family, "dataset": r.Dataset, "technique": r.Technique,
+        "paper": r.Paper, "organization": r.Organization, "benchmark": r.Benchmark,
+        "software": r.Software, "application": r.Application, "license": r.License,
+        "relation": r.StandaloneRelation,
+    }.get(t, r.Record)
+    return list(cls.model_fields)
+
+
+# --- loading ----------------------------------------------------------------
+
+
+def data_files(path: Path) -> list[Path]:
+    """The YAML files of a data directory (sorted), or the file itself."""
+    if path.is_file():
+        return [path]
+    files = [p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+    return sorted(files, key=lambda p: p.relative_to(path).as_posix())
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _layers(data_dirs: Sequence[str | Path] | None, shipped: bool) -> list[Path | tuple[str, str]]:
+    layers: list[Path | tuple[str, str]] = [SHIPPED_DATA] if shipped else []
+    layers += [Path(d) for d in (data_dirs or [])]
+    return layers
+
+
+def _file_items(display: str, text: str, problems: list[Problem]):
+    """Yield (item, display, line map, index) for each item of one YAML text."""
+    data, lines, errs = _parse(text, display)
+    if errs:
+        problems.extend(errs)
+        return
+    if data is None:
+        return
+    if not isinstance(data, list):
+        problems.append(Problem(display, 1, None, None,
+                                "a data file must be a YAML list of records",
+                                "Start each record with '- id: ...'.", kind="schema"))
+        return
+    for i, item in enumerate(data):
+        yield item, display, lines, i
+
+
+def _read_layer(layer: Path | tuple[str, str], problems: list[Problem]):
+    """Yield (item, display file, line map, index) for every item of a layer.
+
+    A layer is a directory, a YAML file, or a ``(name, yaml_text)`` pair.
+    """
+    if isinstance(layer, tuple):
+        yield from _file_items(layer[0], layer[1], problems)
+        return
+    if not layer.exists():
+        problems.append(Problem(_display(layer), None, None, None, "no such file or directory",
+                                "Check the --data-dir path or the LINEAGE_DATA_DIR variable.",
+                                kind="io"))
+        return
+    for path in data_files(layer):
+        display = _display(path)
+        text, errs = _read_text(path, display)
+        if text is None:
+            problems.extend(errs)
+            continue
+        yield from _file_items(display, text, problems)
+
+
+def _validate_item(item: Any, display: str, lines: dict, i: int, problems: list[Problem]):
+    line = _line_for(lines, (i,))
+    rid = item.get("id") if isinstance(item, dict) else None
+    if isinstance(item, dict) and item.get("type") == "relation":
+        rid = item.get("source")
+    label = str(rid) if rid is not None else f"item {i + 1}"
+    if not isinstance(item, dict):
+        problems.append(Problem(display, line, label, None, "an item must be a mapping",
+                                "Write the record as 'key: value' lines under '- '."))
+        return None
+    t = item.get("type")
+    if t is None:
+        problems.append(Problem(display, line, label, "type", "missing 'type'",
+                                f"Add 'type:' with one of: {', '.join(RECORD_TYPES)}, relation."))
+        return None
+    if t not in RECORD_TYPES and t != "relation":
+        close = difflib.get_close_matches(str(t), list(RECORD_TYPES) + ["relation"], n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        problems.append(Problem(display, _line_for(lines, (i, "type")), label, "type",
+                                f"unknown type {t!r}",
+                                f"Use one of: {', '.join(RECORD_TYPES)}, relation{hint}."))
+        return None
+    try:
+        return _ITEM.validate_python(item)
+    except ValidationError as e:
+        fields = _record_fields(item)
+        for err in e.errors():
+            loc = tuple(err["loc"])
+            if loc and loc[0] == t:
+                loc = loc[1:]
+            msg, fix = _explain({**err, "loc": loc}, fields)
+            problems.append(Problem(display, _line_for(lines, (i,) + loc), label,
+                                    _fmt_loc(loc) or None, msg, fix))
+        return None
+
+
+def build_index(records: Iterable[Record]) -> tuple[NameIndex, list[tuple[Record, str, str]]]:
+    """Index ids, names and aliases; return the index and (record, label, other) clashes."""
+    index = NameIndex()
+    clashes: list[tuple[Record, str, str]] = []
+    records = list(records)
+    # ids first, so an id always resolves to its own record
+    for rec in records:
+        for label, other in index.add(rec.id, [rec.id]):
+            clashes.append((rec, label, other))
+    for rec in records:
+        for label, other in index.add(rec.id, [rec.name, *rec.aliases]):
+            clashes.append((rec, label, other))
+    return index, clashes
+
+
+def load(
+    data_dirs: Sequence[str | Path] | None = None,
+    *,
+    shipped: bool = True,
+    check: bool = True,
+) -> KnowledgeBase:
+    """Load the knowledge base.
+
+    Parameters
+    ----------
+    data_dirs : sequence of paths, optional
+        Extra data directories or YAML files, layered over the shipped data in
+        order. ``None`` reads ``$LINEAGE_DATA_DIR`` (``os.pathsep``-separated).
+    shipped : bool
+        Include the curated data shipped with the package.
+    check : bool
+        Raise :class:`DataError` listing every problem when the data is invalid.
+
+    Returns
+    -------
+    KnowledgeBase
+
+    Raises
+    ------
+    DataError
+        When ``check`` is true and any file or record is invalid.
+    """
+    if data_dirs is None:
+        env = os.environ.get(ENV_DATA_DIR, "")
+        data_dirs = [d for d in env.split(os.pathsep) if d]
+    return _load(_layers(data_dirs, shipped), check)
+
+
+def loads(text: str, *, name: str = "<string>", check: bool = True) -> KnowledgeBase:
+    """Load a knowledge base from YAML text alone (no shipped data).
+
+    >>> kb = loads('''
+    ... - {id: base, type: model, name: Base}
+    ... - id: tuned
+    ...   type: model
+    ...   name: Tuned
+    ...   relations:
+    ...     - {relation: finetune, target: base, sources: [{document: notes, quote: "tuned from base"}]}
+    ... ''')
+    >>> kb.resolve("TUNED").relations[0].target
+    'base'
+    """
+    return _load([(name, text)], check)
+
+
+def _load(layers: Sequence[Path | tuple[str, str]], check: bool) -> KnowledgeBase:
+    problems: list[Problem] = []
+    records: dict[str, Record] = {}
+    origins: dict[str, Origin] = {}
+    rel_origins: dict[tuple[str, int], Origin] = {}
+    pending: list[tuple[StandaloneRelation, Origin]] = []
+
+    for layer in layers:
+        seen_here: dict[str, Origin] = {}
+        for item, display, lines, i in _read_layer(layer, problems):
+            obj = _validate_item(item, display, lines, i, problems)
+            if obj is None:
+                continue
+            origin = Origin(display, _line_for(lines, (i,)))
+            if isinstance(obj, StandaloneRelation):
+                pending.append((obj, origin))
+                continue
+            if obj.id in seen_here:
+                first = seen_here[obj.id]
+                problems.append(Problem(display, origin.line, obj.id, "id",
+                                        f"duplicate id (first defined at {first.file}:{first.line})",
+                                        "Rename one of them, or merge the two records.",
+                                        kind="duplicate"))
+                continue
+            seen_here[obj.id] = origin
+            records[obj.id] = obj
+            origins[obj.id] = origin
+            for k in range(len(obj.relations)):
+                rel_origins[(obj.id, k)] = Origin(
+                    display, _line_for(lines, (i, "relations", k)))
+
+    for rel, origin in pending:
+        if rel.source not in records:
+            problems.append(Problem(origin.file, origin.line, rel.source, "source",
+                                    f"relation source {rel.source!r} is not a known record",
+                                    _did_you_mean(rel.source, records), kind="reference"))
+            continue
+        rec = records[rel.source]
+        rec.relations.append(rel.to_relation())
+        rel_origins[(rec.id, len(rec.relations) - 1)] = origin
+
+    kb = KnowledgeBase(records, origins, rel_origins,
+                       [p[0] if isinstance(p, tuple) else str(p) for p in layers])
+    problems.extend(check_data(kb))
+    kb.problems = problems
+    if check and any(p.severity == "error" for p in problems):
+        raise DataError(problems)
+    return kb
+
+
+def _did_you_mean(rid: str, records: dict[str, Record]) -> str:
+    close = difflib.get_close_matches(rid, list(records), n=3, cutoff=0.6)
+    if close:
+        return "Did you mean: " + ", ".join(close) + "? Otherwise add a record with this id."
+    return "Add a record with this id, or fix the reference."
+
+
+# --- cross-record checks ----------------------------------------------------
+
+
+def check_data(kb: KnowledgeBase) -> list[Problem]:
+    """Problems that span records: references, types, aliases, cycles, dates."""
+    problems: list[Problem] = []
+    recs = kb.records
+
+    def where(rid: str, k: int | None = None) -> Origin:
+        if k is not None and (rid, k) in kb.relation_origins:
+            return kb.relation_origins[(rid, k)]
+        return kb.origins.get(rid, Origin("?", None))
+
+    _, clashes = build_index(recs.values())
+    for rec, label, other in clashes:
+        o, oo = where(rec.id), where(other)
+        field_name = "id" if label == rec.id else ("name" if label == rec.name else "aliases")
+        problems.append(Problem(o.file, o.line, rec.id, field_name,
+                                f"{label!r} also names {other!r} ({oo.file}:{oo.line})",
+                                "Names and aliases must be unique (ignoring case, spaces and "
+                                "hyphens): remove it from one record.", kind="alias"))
+
+    for rec in recs.values():
+        seen: set[tuple] = set()
+        for k, rel in enumerate(rec.relations):
+            o = where(rec.id, k)
+            fld = f"relations[{k}]"
+            if rel.target == rec.id:
+                problems.append(Problem(o.file, o.line, rec.id, fld + ".target",
+                                        "a record cannot relate to itself",
+                                        "Point the relation at another record.",
+                                        kind="reference"))
+                continue
+            target = recs.get(rel.target)
+            if target is None:
+                problems.append(Problem(o.file, o.line, rec.id, fld + ".target",
+                                        f"unknown record {rel.target!r}",
+                                        _did_you_mean(rel.target, recs), kind="reference"))
+            else:
+                allowed_src, allowed_tgt = RELATION_RULES[rel.relation]
+                if rec.type not in allowed_src or target.type not in allowed_tgt:
+                    problems.append(Problem(
+                        o.file, o.line, rec.id, fld + ".relation",
+                        f"'{rel.relation}' cannot link a {rec.type} to a {target.type}",
+                        f"'{rel.relation}' goes from {'/'.join(sorted(allowed_src))} to "
+                        f"{'/'.join(sorted(allowed_tgt))}; pick another relation kind.",
+                        kind="type"))
+            for t in rel.techniques:
+                tech = recs.get(t)
+                if tech is None:
+                    problems.append(Problem(o.file, o.line, rec.id, fld + ".techniques",
+                                            f"unknown technique {t!r}",
+                                            _did_you_mean(t, recs), kind="reference"))
+                elif tech.type != "technique":
+                    problems.append(Problem(o.file, o.line, rec.id, fld + ".techniques",
+                                            f"{t!r} is a {tech.type}, not a technique",
+                                            "List only technique ids here.", kind="type"))
+            key = (rel.relation, rel.target, rel.metric, rel.setting, rel.score)
+            if key in seen:
+                problems.append(Problem(o.file, o.line, rec.id, fld,
+                                        f"duplicate relation {rel.relation} -> {rel.target}",
+                                        "Merge the two into one relation with both sources.",
+                                        kind="duplicate"))
+            seen.add(key)
+            if target is not None and rel.relation in LINEAGE_RELATIONS:
+                child = date_key(rel.date or rec.date)
+                parent = date_key(target.date)
+                if child and parent:
+                    n = min(len(child), len(parent))
+                    if child[:n] < parent[:n]:
+                        problems.append(Problem(
+                            o.file, o.line, rec.id, fld,
+                            f"dated {rel.date or rec.date} before its parent "
+                            f"{target.id!r} ({target.date})",
+                            "Fix one of the dates, or set 'date:' on the relation if it "
+                            "came to hold later.", kind="date"))
+
+    problems.extend(_cycles(kb, where))
+    return problems
+
+
+def _cycles(kb: KnowledgeBase, where) -> list[Problem]:
+    """Report each cycle of the derivation (lineage) graph once."""
+    adj: dict[str, list[tuple[str, int]]] = {}
+    for rec in kb.records.values():
+        adj[rec.id] = [(r.target, k) for k, r in enumerate(rec.relations)
+                       if r.relation in LINEAGE_RELATIONS and r.target in kb.records
+                       and r.target != rec.id]
+    color: dict[str, int] = {}
+    problems: list[Problem] = []
+    reported: set[frozenset] = set()
+    for start in sorted(adj):
+        if color.get(start):
+            continue
+        stack: list[tuple[str, int]] = [(start, 0)]
+        path: list[str] = []
+        color[start] = 1
+        path.append(start)
+        while stack:
+            node, i = stack[-1]
+            edges = adj[node]
+            if i < len(edges):
+                stack[-1] = (node, i + 1)
+                nxt, k = edges[i]
+                c = color.get(nxt, 0)
+                if c == 0:
+                    color[nxt] = 1
+                    path.append(nxt)
+                    stack.append((nxt, 0))
+                elif c == 1:
+                    cyc = path[path.index(nxt):] + [nxt]
+                    key = frozenset(cyc)
+                    if key not in reported:
+                        reported.add(key)
+                        o = where(node, k)
+                        problems.append(Problem(
+                            o.file, o.line, node, f"relations[{k}]",
+                            "cycle in the derivation graph: " + " -> ".join(cyc),
+                            "Remove or reverse one of these relations (a family's members "
+                            "point to the family, not the other way).", kind="cycle"))
+            else:
+                color[node] = 2
+                path.pop()
+                stack.pop()
+    return problems
