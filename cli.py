@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from lineage.errors import LineageError
-from lineage.records import RECORD_TYPES, RELATION_KINDS
+from lineage.vocab import RECORD_TYPES, RELATION_KINDS
 
 __all__ = ["main"]
 

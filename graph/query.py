@@ -207,8 +207,10 @@ def resolve(G: nx.MultiDiGraph, name: str, *, types: Iterable[str] | None = None
     if types is not None:
         allowed = set(types)
         if G.nodes[rid]["type"] not in allowed:
+            wanted = " or ".join(sorted(allowed))
+            article = "an" if wanted[0] in "aeiou" else "a"
             raise QueryError(
-                f"{name!r} is a {G.nodes[rid]['type']}, not a {' or '.join(sorted(allowed))}. "
+                f"{name!r} is a {G.nodes[rid]['type']}, not {article} {wanted}. "
                 f"Run 'lineage show {rid}' to see what it is."
             )
     return rid
@@ -520,14 +522,14 @@ def search(G: nx.MultiDiGraph, text: str, *, limit: int = 20,
             elif any(_edge_mentions(G, n, key)):
                 score = 20
         if score:
-            scored.append((-score, data["name"].casefold(), n))
+            scored.append((-score, RECORD_TYPES.index(data["type"]), data["name"].casefold(), n))
     if not scored:
         index = _kb(G).index
-        for rid in index.suggest(text):
+        for rank, rid in enumerate(index.suggest(text)):
             if rid in G and (not type_set or G.nodes[rid]["type"] in type_set):
-                scored.append((0, G.nodes[rid]["name"].casefold(), rid))
+                scored.append((0, rank, "", rid))
     scored.sort()
-    return [n for _, _, n in scored[:limit]]
+    return [n for *_, n in scored[:limit]]
 
 
 def _edge_mentions(G: nx.MultiDiGraph, n: str, key: str):

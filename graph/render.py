@@ -49,8 +49,14 @@ def _hop(e: Edge, up: bool) -> str:
     phrase = PHRASES[e.relation][0 if up else 1]
     tag = {"weights": "weights", "data": "data", "knowledge": "info"}[e.category]
     weak = ", weak" if e.confidence == "weak" else ""
-    via = f" via {', '.join(e.techniques)}" if e.techniques else ""
-    return f"[{tag}{weak}] {phrase}{via}"
+    return f"[{tag}{weak}] {phrase}"
+
+
+def _via(G: nx.MultiDiGraph, e: Edge) -> str:
+    if not e.techniques:
+        return ""
+    names = [G.nodes[t]["name"] if t in G else t for t in e.techniques]
+    return "  · via " + ", ".join(names)
 
 
 def tree(G: nx.MultiDiGraph, result: Lineage, *, sources: bool = False) -> str:
@@ -76,7 +82,7 @@ def tree(G: nx.MultiDiGraph, result: Lineage, *, sources: bool = False) -> str:
             suffix = "  (see above)" if again else ""
             if far in path:
                 suffix = "  (cycle)"
-            lines.append(f"{prefix}{branch}{_hop(e, up)} ▸ {label(G, far)}{suffix}")
+            lines.append(f"{prefix}{branch}{_hop(e, up)} ▸ {label(G, far)}{_via(G, e)}{suffix}")
             ext = "    " if last else "│   "
             if sources:
                 for s in e.sources:

@@ -43,7 +43,8 @@ class Problem:
             what = f"{what}.{self.field}" if what else self.field
         head = f"{where} {what}: " if what else f"{where}: "
         fix = f" {self.fix}" if self.fix else ""
-        return f"{head}{self.message}.{fix}".replace("..", ".")
+        stop = "" if self.message.endswith((".", "?", "!")) else "."
+        return f"{head}{self.message}{stop}{fix}"
 
 
 @dataclass

@@ -52,7 +52,19 @@ ENV_DATA_DIR = "LINEAGE_DATA_DIR"
 """Environment variable naming extra data directories (``os.pathsep``-separated)."""
 
 _ITEM = TypeAdapter(Item)
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Safe YAML loader that keeps dates as text, so the records validate them.
+
+    PyYAML would turn ``2023-03-13`` into a date and crash on ``2023-13-01``.
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -59,38 +60,15 @@ __all__ = [
 ID_PATTERN = r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$"
 ARXIV_PATTERN = r"^\d{4}\.\d{4,5}(v\d+)?$"
 
-# --- vocabularies -----------------------------------------------------------
-
-WEIGHT_RELATIONS: tuple[str, ...] = (
-    "finetune",
-    "adapter",
-    "quantized",
-    "merge",
-    "continued_pretraining",
-    "variant",
-    "successor",
-    "reproduction",
-    "architecture",
+from .vocab import (  # noqa: E402  (re-exported: the vocabularies live in a light module)
+    DATA_RELATIONS,
+    KNOWLEDGE_RELATIONS,
+    LINEAGE_RELATIONS,
+    RECORD_TYPES,
+    RELATION_KINDS,
+    RELATION_RULES,
+    WEIGHT_RELATIONS,
 )
-"""Weight lineage: the record's weights (or design) come from the target."""
-
-DATA_RELATIONS: tuple[str, ...] = ("trained_on", "generated_by", "derived_from")
-"""Data lineage: model <- dataset <- teacher model, dataset <- dataset."""
-
-LINEAGE_RELATIONS: tuple[str, ...] = WEIGHT_RELATIONS + DATA_RELATIONS
-"""Relations followed by ancestry and descendants queries."""
-
-KNOWLEDGE_RELATIONS: tuple[str, ...] = (
-    "uses_technique",
-    "introduced_in",
-    "developed_by",
-    "evaluated_on",
-    "licensed_under",
-    "uses_model",
-)
-"""Relations that describe a record without making it derive from the target."""
-
-RELATION_KINDS: tuple[str, ...] = LINEAGE_RELATIONS + KNOWLEDGE_RELATIONS
 
 RelationKind = Literal[
     "finetune",
@@ -112,41 +90,6 @@ RelationKind = Literal[
     "licensed_under",
     "uses_model",
 ]
-
-RECORD_TYPES: tuple[str, ...] = (
-    "model",
-    "family",
-    "dataset",
-    "technique",
-    "paper",
-    "organization",
-    "benchmark",
-    "software",
-    "application",
-    "license",
-)
-
-_MODELISH = frozenset({"model", "family"})
-_ARTEFACT = frozenset({"model", "family", "dataset", "software", "application"})
-_ANY = frozenset(RECORD_TYPES)
-
-RELATION_RULES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    # kind: (allowed record types, allowed target types)
-    **{k: (_MODELISH | {"software"}, _MODELISH | {"software"}) for k in WEIGHT_RELATIONS},
-    "trained_on": (_MODELISH, frozenset({"dataset"})),
-    "generated_by": (frozenset({"dataset"}), _MODELISH),
-    "derived_from": (frozenset({"dataset", "technique", "benchmark"}),
-                     frozenset({"dataset", "technique", "benchmark"})),
-    "uses_technique": (_ARTEFACT | {"technique", "paper"}, frozenset({"technique"})),
-    "introduced_in": (_ANY - {"paper", "organization"}, frozenset({"paper"})),
-    "developed_by": (_ANY - {"organization", "license"}, frozenset({"organization"})),
-    "evaluated_on": (_MODELISH | {"software"}, frozenset({"benchmark"})),
-    "licensed_under": (_ARTEFACT, frozenset({"license"})),
-    "uses_model": (frozenset({"software", "application", "benchmark", "dataset", "model"}),
-                   _MODELISH),
-}
-"""Which record types may state each relation, and which types it may point to."""
-
 
 # --- small value types ------------------------------------------------------
 
@@ -182,13 +125,22 @@ def _coerce_date(value: Any) -> Any:
     return value.strip()
 
 
+_DATE_DESCRIPTION = "A year (2023), a year-month (2023-03) or a full date (2023-03-13)."
+
 PartialDate = Annotated[
     str,
     BeforeValidator(_coerce_date),
-    Field(
-        description="A year (2023), a year-month (2023-03) or a full date (2023-03-13).",
-        pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$",
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"},
+                {"type": "integer", "minimum": 1000, "maximum": 9999},
+            ],
+            "description": _DATE_DESCRIPTION,
+        },
+        mode="validation",
     ),
+    Field(description=_DATE_DESCRIPTION, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$"),
 ]
 
 
@@ -232,10 +184,22 @@ def parse_count(value: Any) -> int:
     raise ValueError(f"{value!r} is not a count; write 7000, 52K, 1.5B or 2T")
 
 
+_COUNT_DESCRIPTION = "A whole number; YAML may use K, M, B, T suffixes (1.5B) and commas."
+
 Count = Annotated[
     int,
     BeforeValidator(parse_count),
-    Field(ge=0, description="A whole number; YAML may use K, M, B, T suffixes (1.5B)."),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": r"^\s*[0-9][0-9_,]*(\.[0-9]+)?\s*[kmbtKMBT]?\s*$"},
+            ],
+            "description": _COUNT_DESCRIPTION,
+        },
+        mode="validation",
+    ),
+    Field(ge=0, description=_COUNT_DESCRIPTION),
 ]
 
 RecordId = Annotated[

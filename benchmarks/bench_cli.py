@@ -1,0 +1,94 @@
+"""CLI start-up and knowledge-base loading, as ratios against baselines of the same run.
+
+Run:  python benchmarks/bench_cli.py [--runs N]
+
+Baselines (measured in the same run, on the same machine, so the ratios hold
+on a noisy shared machine where absolute times do not):
+- ``python -c pass``: interpreter start-up; each CLI command is reported as a
+  multiple of it;
+- parsing the shipped YAML files alone (PyYAML, C loader): loading is reported
+  as a multiple of it (the rest is validation, line maps and cross-checks);
+- ``import networkx``: what graph building adds on top.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _time_cmd(cmd: list[str], runs: int) -> float:
+    times = []
+    env = {**os.environ, "LINEAGE_DATA_DIR": ""}
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       env=env, cwd=ROOT)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def _time_fn(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=7)
+    args = ap.parse_args()
+
+    import yaml
+
+    from graph.build import build_graph
+    from lineage.load import SHIPPED_DATA, _Loader, data_files, load
+
+    lineage_exe = shutil.which("lineage") or str(Path(sys.executable).parent / "lineage")
+    py = sys.executable
+    base = _time_cmd([py, "-c", "pass"], args.runs)
+    rows = [("python -c pass (baseline)", base, 1.0)]
+    for label, cmd in [
+        ("lineage --help", [lineage_exe, "--help"]),
+        ("lineage validate", [lineage_exe, "validate"]),
+        ("lineage ancestry Vicuna", [lineage_exe, "ancestry", "Vicuna"]),
+        ("lineage path GPT-3 ChatGPT", [lineage_exe, "path", "GPT-3", "ChatGPT"]),
+        ("import networkx", [py, "-c", "import networkx"]),
+        ("import rdflib", [py, "-c", "import rdflib"]),
+    ]:
+        t = _time_cmd(cmd, args.runs)
+        rows.append((label, t, t / base))
+
+    files = data_files(SHIPPED_DATA)
+    texts = [f.read_text(encoding="utf-8") for f in files]
+    yaml_only = _time_fn(lambda: [yaml.load(t, Loader=_Loader) for t in texts], args.runs)
+    full = _time_fn(lambda: load(shipped=True, data_dirs=[]), args.runs)
+    kb = load(data_dirs=[])
+    graph = _time_fn(lambda: build_graph(kb), args.runs)
+
+    print(f"shipped knowledge base: {len(kb)} records, "
+          f"{sum(len(r.relations) for r in kb)} relations, {len(files)} files")
+    print(f"{'command (median of ' + str(args.runs) + ')':<40} {'seconds':>8} {'x baseline':>11}")
+    for label, t, ratio in rows:
+        print(f"{label:<40} {t:8.3f} {ratio:11.1f}")
+    print()
+    print(f"{'in-process':<40} {'seconds':>8} {'x yaml parse':>12}")
+    print(f"{'parse YAML only (baseline)':<40} {yaml_only:8.3f} {1.0:12.1f}")
+    print(f"{'load + validate':<40} {full:8.3f} {full / yaml_only:12.1f}")
+    print(f"{'build_graph':<40} {graph:8.3f} {graph / yaml_only:12.1f}")
+
+
+if __name__ == "__main__":
+    main()
