@@ -552,11 +552,27 @@ def _check_types(types: Iterable[str] | None) -> set[str]:
 def developers(G: nx.MultiDiGraph, node: str) -> list[str]:
     """Ids of the organizations that developed ``node``.
 
+    A record with no ``developed_by`` of its own takes those of the family it
+    is a ``variant`` of (LLaMA-7B is Meta's through the LLaMA family).
+
     >>> developers(example_graph(), "alpaca-7b")
     ['stanford']
     """
-    return sorted(v for _, v, d in G.out_edges(node, data=True)
-                  if d["relation"] == "developed_by")
+    own = sorted(v for _, v, d in G.out_edges(node, data=True) if d["relation"] == "developed_by")
+    if own:
+        return own
+    seen = {node}
+    frontier = [node]
+    while frontier:  # climb variant -> family links until some family names its developer
+        families = [v for n in frontier for _, v, d in G.out_edges(n, data=True)
+                    if d["relation"] == "variant" and v not in seen]
+        found = sorted({v for f in families for _, v, d in G.out_edges(f, data=True)
+                        if d["relation"] == "developed_by"})
+        if found:
+            return found
+        seen.update(families)
+        frontier = families
+    return []
 
 
 def filter_records(

@@ -157,3 +157,10 @@ def test_queries_do_not_mutate_the_graph(tiny_graph):
     query.lineage_paths(tiny_graph, "gpt-3", "chatgpt")
     query.as_of(tiny_graph, "2020")
     assert nx.to_dict_of_dicts(tiny_graph) == before
+
+
+def test_family_members_inherit_the_family_developer(tiny_graph):
+    assert query.developers(tiny_graph, "llama-7b") == ["meta"]
+    assert query.developers(tiny_graph, "alpaca-7b") == ["stanford"]  # its own wins
+    assert query.filter_records(tiny_graph, types=["model"], organization="meta") == \
+        ["llama-13b", "llama-7b"]
