@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from .errors import DataError, Problem, UnknownRecordError
+from .errors import DataError, LineageError, Problem, UnknownRecordError
 from .names import NameIndex
 from .records import (
     LINEAGE_RELATIONS,
@@ -39,6 +39,7 @@ __all__ = [
     "ENV_DATA_DIR",
     "Origin",
     "KnowledgeBase",
+    "ENV_CACHE_DIR",
     "load",
     "loads",
     "check_data",
@@ -51,7 +52,14 @@ SHIPPED_DATA = Path(__file__).parent / "data"
 ENV_DATA_DIR = "LINEAGE_DATA_DIR"
 """Environment variable naming extra data directories (``os.pathsep``-separated)."""
 
-_ITEM = TypeAdapter(Item)
+_ITEM: TypeAdapter[Any] | None = None  # built on first use: a cached load never needs it
+
+
+def _item_adapter() -> TypeAdapter[Any]:
+    global _ITEM
+    if _ITEM is None:
+        _ITEM = TypeAdapter(Item)
+    return _ITEM
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -309,7 +317,7 @@ def _validate_item(item: Any, display: str, lines: dict, i: int, problems: list[
                                 f"Use one of: {', '.join(RECORD_TYPES)}, relation{hint}."))
         return None
     try:
-        return _ITEM.validate_python(item)
+        return _item_adapter().validate_python(item)
     except ValidationError as e:
         fields = _record_fields(item)
         for err in e.errors():
@@ -367,7 +375,88 @@ def load(
     if data_dirs is None:
         env = os.environ.get(ENV_DATA_DIR, "")
         data_dirs = [d for d in env.split(os.pathsep) if d]
-    return _load(_layers(data_dirs, shipped), check)
+    layers = _layers(data_dirs, shipped)
+    cache = _cache_path(layers)
+    kb = _read_cache(cache) if cache is not None else None
+    if kb is None:
+        kb = _load(layers, check=False)
+        if cache is not None:
+            _write_cache(cache, kb)
+    if check and any(p.severity == "error" for p in kb.problems):
+        raise DataError(kb.problems)
+    return kb
+
+
+# --- cache ------------------------------------------------------------------------
+# Parsing and validating YAML costs most of a query's time. The validated knowledge base
+# is pickled under the user's cache directory, keyed by every data file's path, size and
+# modification time and by the code and library versions, so any change reloads it.
+
+ENV_CACHE_DIR = "LINEAGE_CACHE_DIR"
+"""Where the load cache lives; set it to an empty string or 'off' to disable the cache."""
+
+
+def _cache_dir() -> Path | None:
+    env = os.environ.get(ENV_CACHE_DIR)
+    if env is not None:
+        return None if env.strip() in ("", "off", "0") else Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "lineage"
+
+
+def _cache_path(layers: Sequence[Path | tuple[str, str]]) -> Path | None:
+    import hashlib
+    import sys
+
+    import pydantic
+
+    directory = _cache_dir()
+    if directory is None:
+        return None
+    # origins are shown relative to the working directory, so it is part of the key
+    stamp: list[Any] = [sys.version, pydantic.VERSION, yaml.__version__, os.getcwd()]
+    here = Path(__file__).parent
+    for module in ("load.py", "records.py", "vocab.py", "names.py", "errors.py"):
+        st = (here / module).stat()
+        stamp.append((module, st.st_size, st.st_mtime_ns))
+    for layer in layers:
+        if isinstance(layer, tuple):
+            return None
+        try:
+            files = data_files(layer) if layer.exists() else []
+            stamp.append((str(layer.resolve()), layer.exists()))
+            for f in files:
+                st = f.stat()
+                stamp.append((str(f.resolve()), st.st_size, st.st_mtime_ns))
+        except OSError:
+            return None
+    digest = hashlib.sha256(repr(stamp).encode("utf-8")).hexdigest()[:32]
+    return directory / f"kb-{digest}.pickle"
+
+
+def _read_cache(path: Path) -> KnowledgeBase | None:
+    import pickle
+
+    try:
+        with path.open("rb") as fh:
+            kb = pickle.load(fh)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+            TypeError, ValueError):
+        return None
+    return kb if isinstance(kb, KnowledgeBase) else None
+
+
+def _write_cache(path: Path, kb: KnowledgeBase) -> None:
+    import pickle
+
+    from .output import write_bytes_atomic
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        kb._index = None
+        write_bytes_atomic(path, pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL))
+    except (OSError, LineageError, pickle.PicklingError):
+        pass  # a cache that cannot be written is only slower, never wrong
 
 
 def loads(text: str, *, name: str = "<string>", check: bool = True) -> KnowledgeBase:

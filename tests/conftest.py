@@ -25,11 +25,17 @@ def seeds_dir() -> Path | None:
     return None
 
 
+@pytest.fixture(scope="session")
+def _cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("lineage-cache")
+
+
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch):
+def _clean_env(monkeypatch, _cache_dir):
     """Tests choose their data explicitly; the user's environment must not leak in."""
     monkeypatch.delenv("LINEAGE_DATA_DIR", raising=False)
     monkeypatch.delenv("LINEAGE_NO_SHIPPED", raising=False)
+    monkeypatch.setenv("LINEAGE_CACHE_DIR", str(_cache_dir))
 
 
 @pytest.fixture
