@@ -29,7 +29,6 @@ from .records import (
     RELATION_RULES,
     Item,
     Record,
-    Relation,
     StandaloneRelation,
     date_key,
 )
