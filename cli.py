@@ -259,17 +259,21 @@ def search_cmd(ctx, text, types, limit, as_json, as_of):
 @click.option("--until", help="Only records dated on or before this.")
 @click.option("--weights", type=click.Choice(["open", "restricted", "closed"]),
               help="Only models with this access to their weights.")
+@click.option("--commercial/--non-commercial", "commercial", default=None,
+              help="Only records whose lineage allows (or forbids) commercial use; "
+              "see 'lineage license NAME'. Records whose terms are unknown are left out.")
 @json_option
 @as_of_option
 @click.pass_context
-def list_cmd(ctx, types, org, since, until, weights, as_json, as_of):
-    """List records, oldest first, filtered by type, organization, date and access.
+def list_cmd(ctx, types, org, since, until, weights, commercial, as_json, as_of):
+    """List records, oldest first, filtered by type, organization, date, access and licence.
 
     \b
     Examples:
       lineage list --type model --org meta
       lineage list --type dataset
       lineage list --since 2023-03 --until 2023-06 --weights open
+      lineage list --type model --commercial
     """
     from graph import query, render, serialize
 
@@ -277,6 +281,10 @@ def list_cmd(ctx, types, org, since, until, weights, as_json, as_of):
     org_id = query.resolve(G, org, types=["organization"]) if org else None
     found = query.filter_records(G, types=types or None, organization=org_id, since=since,
                                  until=until, weights=weights)
+    if commercial is not None:
+        from graph import analytics
+
+        found = analytics.filter_commercial(G, found, commercial)
     if as_json:
         _dump(serialize.nodes_json(G, found, "list"))
     else:
@@ -356,6 +364,167 @@ def schema_cmd(ctx):
     from lineage.schema import json_schema
 
     _dump(json_schema())
+
+
+@main.command("license")
+@click.argument("name")
+@json_option
+@as_of_option
+@click.pass_context
+def license_cmd(ctx, name, as_json, as_of):
+    """May NAME be used commercially? Its terms, computed along its lineage.
+
+    Collects NAME's own licence, the licences of the models whose weights it
+    carries, of the data it was trained on, and the terms of the models that
+    generated that data (OpenAI's terms forbid training competing models on
+    ChatGPT outputs). Prints the verdict (allowed / NOT allowed / unknown), each
+    restriction with the path that brings it, and conflicts between a declared
+    licence and inherited terms.
+
+    \b
+    Examples:
+      lineage license Vicuna
+      lineage license "Dolly 2.0" --json
+      lineage license Alpaca --as-of 2023-03
+    """
+    from graph import analytics, query, render, serialize
+
+    G = _graph(ctx)
+    node = query.resolve(G, name, types=analytics.LICENSED_TYPES)
+    report = analytics.effective_license(G, node)
+    if as_json:
+        _dump(serialize.license_json(G, report))
+    else:
+        click.echo(render.license_text(G, report))
+
+
+def _teachings_command(direction: str):
+    def command(ctx: click.Context, name: str, direct: bool, as_json: bool) -> None:
+        from graph import analytics, query, render, serialize
+
+        G = _graph(ctx)
+        node = query.resolve(G, name)
+        fn = analytics.teachers if direction == "teachers" else analytics.students
+        found = fn(G, node, inherited=not direct)
+        if as_json:
+            _dump(serialize.teachings_json(G, node, found, direction))
+        else:
+            click.echo(render.teachings_text(G, node, found, direction))
+
+    return command
+
+
+def _teachings_options(f):
+    f = click.argument("name")(f)
+    f = click.option("--direct", is_flag=True,
+                     help="Only models trained on the data themselves, not models that "
+                     "carry their weights (fine-tunes, merges ...).")(f)
+    f = json_option(f)
+    f = as_of_option(f)
+    return click.pass_context(f)
+
+
+@main.command("teachers")
+@_teachings_options
+def teachers_cmd(ctx, name, direct, as_json, as_of):
+    """The models whose outputs NAME learned from, and the data that carried them.
+
+    A teacher generated data NAME was trained on (directly, through data derived
+    from it, or through a model whose weights NAME carries).
+
+    \b
+    Examples:
+      lineage teachers Koala
+      lineage teachers Alpaca --json
+      lineage teachers sharegpt
+    """
+    _teachings_command("teachers")(ctx, name, direct, as_json)
+
+
+@main.command("students")
+@_teachings_options
+def students_cmd(ctx, name, direct, as_json, as_of):
+    """The models that learned from NAME's outputs: the reverse of 'teachers'.
+
+    For a family, students of its members count too.
+
+    \b
+    Examples:
+      lineage students GPT-4
+      lineage students ChatGPT --as-of 2023-03
+      lineage students text-davinci-003 --direct --json
+    """
+    _teachings_command("students")(ctx, name, direct, as_json)
+
+
+@main.command("common")
+@click.argument("names", nargs=-1, required=True)
+@relation_option
+@click.option("--weights-only", is_flag=True,
+              help="Follow weight lineage only (fine-tunes, variants ...), not data.")
+@json_option
+@as_of_option
+@click.pass_context
+def common_cmd(ctx, names, relations, weights_only, as_json, as_of):
+    """The lowest common ancestors of two or more records, and how each descends from them.
+
+    Exit 1 when they share no ancestor.
+
+    \b
+    Examples:
+      lineage common Alpaca Vicuna
+      lineage common Alpaca Vicuna Koala --weights-only
+      lineage common Vicuna Koala --json
+    """
+    from graph import analytics, query, render, serialize
+
+    if len(names) < 2:
+        raise click.UsageError("give two or more records, e.g. 'lineage common Alpaca Vicuna'.")
+    G = _graph(ctx)
+    nodes = [query.resolve(G, n) for n in names]
+    result = analytics.common_ancestors(G, nodes, relations=relations or None,
+                                        weights_only=weights_only)
+    if as_json:
+        _dump(serialize.common_json(G, result))
+    else:
+        click.echo(render.common_text(G, result))
+
+
+@main.command("check")
+@click.option("--strict", is_flag=True, help="Treat warnings (e.g. licence conflicts) as errors.")
+@json_option
+@click.pass_context
+def check_cmd(ctx, strict, as_json):
+    """Consistency report over the data, beyond what 'validate' checks.
+
+    Reports what 'validate' does (schema, dangling references, cycles, children
+    dated before parents) and: merges dated before a parent, one-sided
+    relations (single-parent merges, model-generated data with no generator),
+    records with no sources, contradictory claims, and licence conflicts (a
+    declared licence more permissive than inherited terms). Ends with a count
+    by kind. Exit 1 when there are errors.
+
+    \b
+    Examples:
+      lineage check
+      lineage check --strict
+      lineage --data-dir my-data/ check --json
+    """
+    from graph.analytics import consistency_report
+    from graph.serialize import check_json
+    from lineage.load import load
+
+    obj = ctx.find_root().obj
+    report = consistency_report(load(obj["data_dirs"], shipped=obj["shipped"], check=False),
+                                strict=strict)
+    if as_json:
+        _dump(check_json(report))
+    else:
+        from graph.render import check_text
+
+        click.echo(check_text(report))
+    if report.errors:
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

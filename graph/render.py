@@ -122,7 +122,7 @@ def paths_text(G: nx.MultiDiGraph, paths: list[LineagePath]) -> str:
         weak = f", {p.weak_hops} weak" if p.weak_hops else ", all explicit"
         out.append(f"Path {i} ({len(p.edges)} hops{weak})")
         out.append(f"  {label(G, p.nodes[0])}")
-        for node, e in zip(p.nodes[1:], p.edges):
+        for node, e in zip(p.nodes[1:], p.edges, strict=True):
             forward = e.target == node  # the previous node states the relation
             phrase = PHRASES[e.relation][0 if forward else 1]
             conf = "weak" if e.confidence == "weak" else "explicit"

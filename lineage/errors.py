@@ -14,8 +14,11 @@ __all__ = [
     "DataError",
     "UnknownRecordError",
     "NoPathError",
+    "NoCommonAncestorError",
     "QueryError",
     "OutputError",
+    "RdfError",
+    "ReadOnlyQueryError",
 ]
 
 
@@ -95,9 +98,29 @@ class NoPathError(LineageError):
         )
 
 
+class NoCommonAncestorError(LineageError):
+    """The records share no lineage ancestor."""
+
+    def __init__(self, records: list[str]):
+        self.records = list(records)
+        names = ", ".join(repr(r) for r in self.records)
+        super().__init__(
+            f"no common ancestor of {names} in the knowledge base. "
+            f"Run 'lineage ancestry {self.records[0]}' to see what each descends from."
+        )
+
+
 class QueryError(LineageError):
     """A query's arguments are invalid (bad depth, unknown relation kind ...)."""
 
 
 class OutputError(LineageError):
     """An output file could not be written."""
+
+
+class RdfError(LineageError):
+    """An RDF file cannot be read, or an RDF export cannot be made as asked."""
+
+
+class ReadOnlyQueryError(QueryError):
+    """A SPARQL request would change or fetch data (UPDATE, SERVICE, FROM): refused."""
