@@ -56,3 +56,18 @@ def test_readme_test_command_is_what_ci_runs():
     assert install == "pip install . && lineage ancestry Vicuna"
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert tests in ci.splitlines()
+
+
+def test_readme_counts_match_the_shipped_data(shipped_graph):
+    from graph.query import statistics
+
+    s = statistics(shipped_graph)
+    m = re.search(r"\): (\d+) records \((\d+) models, (\d+) families, (\d+) datasets,\s+(\d+) "
+                  r"techniques, (\d+) papers.*?and (\d+)\s+relations, (\d+) explicit and (\d+) weak",
+                  README, flags=re.S)
+    assert m, "the README's introduction no longer states the counts"
+    got = tuple(int(x) for x in m.groups())
+    t = s["by_type"]
+    assert got == (s["records"], t["model"], t["family"], t["dataset"], t["technique"],
+                   t["paper"], s["relations"], s["by_confidence"]["explicit"],
+                   s["by_confidence"]["weak"])
