@@ -527,5 +527,116 @@ def check_cmd(ctx, strict, as_json):
         sys.exit(1)
 
 
+@main.group("export")
+def export_group():
+    """Write the knowledge graph to a file (the interactive HTML page, RDF ...)."""
+
+
+HTML_LAYOUTS = ("force", "timeline", "hierarchy")  # = graph.html.LAYOUTS (tests keep them equal)
+HTML_MAX_NODES = 1500  # = graph.html.DEFAULT_MAX_NODES
+
+
+def _html_options(f):
+    f = as_of_option(f)
+    f = click.option("--max-nodes", type=click.IntRange(min=0), default=HTML_MAX_NODES,
+                     show_default=True, help="Most records on the page; a larger graph opens "
+                     "as a focus view that says what it left out (0: no limit).")(f)
+    f = click.option("--layout", type=click.Choice(HTML_LAYOUTS), default=HTML_LAYOUTS[0],
+                     show_default=True, help="The layout the page opens with (it can switch): "
+                     "force, timeline (x = release date) or hierarchy (parents above).")(f)
+    f = click.option("--relation", "relations", multiple=True, type=click.Choice(RELATION_KINDS),
+                     metavar="KIND", help="Show only relations of this kind (repeatable).")(f)
+    f = type_option(f)
+    f = click.option("--depth", type=click.IntRange(min=0), default=None,
+                     help="With a focus: show only records this many hops away or nearer.")(f)
+    return f
+
+
+def _html_page(ctx, output, focus, depth, types, relations, layout, max_nodes):
+    """Write the page (or print it for '-'); return the path written and a summary."""
+    from graph import html, query
+
+    if depth is not None and not focus:
+        raise click.UsageError("--depth needs --focus NAME (or 'lineage view NAME'): "
+                               "it limits the neighbourhood of the focus record.")
+    G = _graph(ctx)
+    focus_id = query.resolve(G, focus) if focus else None
+    kwargs = dict(focus=focus_id, depth=depth, types=types or None,
+                  relations=relations or None, layout=layout, max_nodes=max_nodes)
+    if output == "-":
+        click.echo(html.to_html(G, **kwargs), nl=False)
+        return None, ""
+    path = html.write_html(G, output, **kwargs)
+    sel = html.select(G, focus=focus_id, depth=depth, types=types or None,
+                      relations=relations or None, max_nodes=max_nodes)
+    summary = f"{len(sel.nodes)} records, {len(sel.edges)} relations"
+    if sel.auto_focus:
+        summary += f"; a focus view around {G.nodes[sel.focus]['name']} (the graph is too large)"
+    return path, summary
+
+
+@export_group.command("html")
+@click.option("-o", "--output", default="lineage.html", show_default=True, metavar="FILE",
+              help="Where to write the page ('-': standard output).")
+@click.option("--focus", metavar="NAME",
+              help="Centre on NAME: its ancestors, descendants and direct neighbours.")
+@_html_options
+@click.pass_context
+def export_html_cmd(ctx, output, focus, depth, types, relations, layout, max_nodes, as_of):
+    """The interactive graph as one self-contained HTML page that works offline.
+
+    Search (names and aliases, Chinese too), filters by type, relation and
+    year, tooltips and a details panel with sources; force, timeline and
+    hierarchy layouts. Share the file: it loads nothing from the network.
+
+    \b
+    Examples:
+      lineage export html -o lineage.html
+      lineage export html --focus LLaMA --depth 2 -o llama.html
+      lineage export html --layout timeline --type model --type family
+    """
+    path, summary = _html_page(ctx, output, focus, depth, types, relations, layout, max_nodes)
+    if path is not None:
+        click.echo(f"Wrote {path} ({summary}). Open it in a browser, or run 'lineage view'.")
+
+
+@main.command("view")
+@click.argument("name", required=False)
+@click.option("-o", "--output", metavar="FILE",
+              help="Write the page here (default: lineage-NAME.html in the temporary directory).")
+@_html_options
+@click.pass_context
+def view_cmd(ctx, name, output, depth, types, relations, layout, max_nodes, as_of):
+    """Open the interactive graph in the browser, centred on NAME if given.
+
+    Writes the page (see 'lineage export html') and opens it in the default
+    browser; prints the file's path when no browser can be opened.
+
+    \b
+    Examples:
+      lineage view
+      lineage view Vicuna --depth 2
+      lineage view --layout timeline
+    """
+    import tempfile
+    import webbrowser
+    from pathlib import Path
+
+    if output is None:
+        slug = "graph" if not name else "".join(c if c.isalnum() else "-" for c in name)[:60]
+        output = str(Path(tempfile.gettempdir()) / f"lineage-{slug}.html")
+    path, summary = _html_page(ctx, output, name, depth, types, relations, layout, max_nodes)
+    if path is None:
+        return
+    try:
+        opened = webbrowser.open(Path(path).resolve().as_uri())
+    except webbrowser.Error:
+        opened = False
+    if opened:
+        click.echo(f"Opened {path} ({summary}) in the browser.")
+    else:
+        click.echo(f"No browser could be opened; open this file in one: {path}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,1242 @@
+"""The interactive graph in the browser: one self-contained, offline HTML page.
+
+:func:`to_html` returns a single HTML document that carries everything it needs
+inline: vis-network (the library pyvis wraps, copied into ``graph/static``
+with its licence header; its stylesheet only styles widgets the page does not
+use), our own template, stylesheet and script, and the
+graph as JSON. It loads nothing from the network and works from a
+``file://`` URL; a Content-Security-Policy allows only the page's own two
+scripts (by hash) and no connections at all.
+
+Every user-controlled string (names, aliases, descriptions, quotes ...) travels
+in one ``<script type="application/json">`` block, escaped so that ``<``,
+``>`` and ``&`` never appear literally, and the page's script puts it on screen
+with ``textContent`` only: a record named ``<img src=x onerror=alert(1)>``
+renders as text.
+
+Positions are computed here, not by the browser's physics (which does not
+settle past a few hundred nodes): a force-directed layout, a timeline (x =
+release date; open weights above the axis, closed below, as in the seeds'
+timeline figures) and a hierarchical lineage layout (generations top-down).
+The page switches between them.
+
+Graphs larger than ``max_nodes`` records are shown as a focus view around one
+record (the one given, or the root of the largest lineage), and the page says
+what was left out.
+
+Examples
+--------
+>>> from graph.query import example_graph
+>>> page = to_html(example_graph(), layout="timeline")
+>>> page.startswith("<!DOCTYPE html>"), "http-equiv=\\"Content-Security-Policy\\"" in page
+(True, True)
+>>> sel = select(example_graph(), focus="Alpaca", depth=1)
+>>> sel.nodes
+['alpaca-7b', 'alpaca-data', 'llama-7b', 'stanford']
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import math
+import re
+import unicodedata
+from collections import defaultdict, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from lineage.errors import QueryError
+from lineage.output import write_text_atomic
+from lineage.records import date_key
+from lineage.vocab import LINEAGE_RELATIONS, RECORD_TYPES, RELATION_KINDS, WEIGHT_RELATIONS
+
+from .query import ancestry, descendancy, developers, resolve
+from .render import PHRASES
+
+__all__ = [
+    "LAYOUTS",
+    "DEFAULT_MAX_NODES",
+    "TYPE_STYLE",
+    "RELATION_COLOURS",
+    "Selection",
+    "select",
+    "page_data",
+    "layout_positions",
+    "json_for_script",
+    "to_html",
+    "write_html",
+]
+
+LAYOUTS: tuple[str, ...] = ("force", "timeline", "hierarchy")
+"""Layouts the page offers; the first is the default."""
+
+DEFAULT_MAX_NODES = 1500
+"""Above this many records the page is a focus view (see :func:`select`)."""
+
+_HERE = Path(__file__).parent
+_TEMPLATES = _HERE / "templates"
+_STATIC = _HERE / "static"
+
+# --- styles: one place for the page's colours and shapes ------------------------------
+
+TYPE_STYLE: dict[str, dict[str, str]] = {
+    # type: shape (vis-network, label below the shape), colour, light tint
+    "model": {"shape": "dot", "color": "#2f6fba", "light": "#c9dcf2"},
+    "family": {"shape": "hexagon", "color": "#6a4bb0", "light": "#ddd3f1"},
+    "dataset": {"shape": "square", "color": "#e07b00", "light": "#fbe0bf"},
+    "technique": {"shape": "triangle", "color": "#17917f", "light": "#c3e8e2"},
+    "paper": {"shape": "triangleDown", "color": "#7d8590", "light": "#e1e4e8"},
+    "organization": {"shape": "star", "color": "#c2334d", "light": "#f3cdd4"},
+    "benchmark": {"shape": "diamond", "color": "#b39200", "light": "#f1e6b3"},
+    "software": {"shape": "square", "color": "#4f8a2a", "light": "#d5e8c8"},
+    "application": {"shape": "diamond", "color": "#c04c9c", "light": "#f1d0e7"},
+    "license": {"shape": "triangleDown", "color": "#8a5a2b", "light": "#ead9c6"},
+}
+"""Shape and colour of each record type (the page's legend is built from it)."""
+
+RELATION_COLOURS: dict[str, str] = {
+    # weight lineage: blues and purples
+    "finetune": "#2f6fba",
+    "adapter": "#5b9bd5",
+    "quantized": "#7fa7d1",
+    "merge": "#4b3fa6",
+    "continued_pretraining": "#1f8ab0",
+    "variant": "#8e7cc3",
+    "successor": "#34497a",
+    "reproduction": "#a77fd6",
+    "architecture": "#6f7fb0",
+    # data lineage: oranges and reds
+    "trained_on": "#e07b00",
+    "generated_by": "#d0342c",
+    "derived_from": "#c9a000",
+    # knowledge: muted
+    "uses_technique": "#5fb3a6",
+    "introduced_in": "#a3a9b1",
+    "developed_by": "#d68a9a",
+    "evaluated_on": "#c8b45a",
+    "licensed_under": "#b59473",
+    "uses_model": "#86b86a",
+}
+"""Edge colour of each relation kind."""
+
+_COUNT_FIELDS = {"parameters", "training_tokens", "context_length", "examples",
+                 "conversations", "tokens"}
+_COMMON_FIELDS = {"id", "type", "name", "aliases", "description", "date", "urls", "sources",
+                  "relations", "claims", "note"}
+_TYPE_ROWS = ("organization", "license", "technique", "paper", "benchmark", "software",
+              "application", "dataset", "family", "model")
+_LABEL_MAX = 34
+_SAFE_URL = re.compile(r"^https?://[^\s<>\"'`\\]+$")
+_ARXIV = re.compile(r"^arxiv:\s*(\d{4}\.\d{4,5}(?:v\d+)?)$", re.I)
+
+
+# --- selection: which records go on the page ---------------------------------------------
+
+
+@dataclass
+class Selection:
+    """The records and relations a page shows, and what it leaves out.
+
+    ``nodes`` are record ids (the focus first, then by distance and name when
+    there is a focus); ``edges`` are ``(source, target, key)`` triples among
+    them; ``left_out`` counts the records not shown, by type; ``notes`` says
+    in words why they were left out.
+    """
+
+    nodes: list[str]
+    edges: list[tuple[str, str, str]]
+    focus: str | None = None
+    auto_focus: bool = False
+    depth: int | None = None
+    total_nodes: int = 0
+    total_edges: int = 0
+    left_out: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _check_args(types, relations, depth, max_nodes) -> tuple[set[str] | None, set[str] | None]:
+    type_set = None
+    if types is not None:
+        type_set = set([types] if isinstance(types, str) else types)
+        for t in sorted(type_set):
+            if t not in RECORD_TYPES:
+                raise QueryError(
+                    f"unknown record type {t!r}. Use one of: {', '.join(RECORD_TYPES)}.")
+        if not type_set:
+            type_set = None
+    kinds = None
+    if relations is not None:
+        kinds = set([relations] if isinstance(relations, str) else relations)
+        for r in sorted(kinds):
+            if r not in RELATION_KINDS:
+                raise QueryError(
+                    f"unknown relation kind {r!r}. Use one of: {', '.join(RELATION_KINDS)}.")
+        if not kinds:
+            kinds = None
+    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
+        raise QueryError(f"depth must be a whole number >= 0, not {depth!r}.")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 0:
+        raise QueryError(f"max_nodes must be a whole number >= 0 (0: no limit), not {max_nodes!r}.")
+    return type_set, kinds
+
+
+def _neighbourhood(G: nx.MultiDiGraph, focus: str, depth: int | None,
+                   kinds: set[str]) -> dict[str, int]:
+    """Distance of every record in the focus neighbourhood: lineage both ways, plus
+    the focus's direct neighbours through any allowed relation."""
+    dist: dict[str, int] = {focus: 0}
+    walk = tuple(k for k in LINEAGE_RELATIONS if k in kinds)
+    if walk:
+        for result in (ancestry(G, focus, depth=depth, relations=walk),
+                       descendancy(G, focus, depth=depth, relations=walk)):
+            for n, d in result.depth.items():
+                dist[n] = min(d, dist.get(n, d))
+    if depth is None or depth >= 1:
+        for u, v, r in list(G.out_edges(focus, data="relation")) + list(
+                G.in_edges(focus, data="relation")):
+            if r in kinds:
+                other = v if u == focus else u
+                dist.setdefault(other, 1)
+    return dist
+
+
+def _auto_focus(G: nx.MultiDiGraph, candidates: set[str], kinds: set[str]) -> str:
+    """The record heading the largest lineage among the best-connected candidates."""
+    walk = tuple(k for k in LINEAGE_RELATIONS if k in kinds) or LINEAGE_RELATIONS
+
+    def lineage_degree(n: str) -> int:
+        return sum(1 for _, _, r in G.in_edges(n, data="relation") if r in walk) + sum(
+            1 for _, _, r in G.out_edges(n, data="relation") if r in walk)
+
+    pool = [n for n in candidates if G.nodes[n]["type"] in ("model", "family")] or list(candidates)
+    top = sorted(pool, key=lambda n: (-lineage_degree(n), G.nodes[n]["name"], n))[:12]
+    return max(top, key=lambda n: (len(descendancy(G, n, relations=walk).nodes), -top.index(n)))
+
+
+def select(
+    G: nx.MultiDiGraph,
+    *,
+    focus: str | None = None,
+    depth: int | None = None,
+    types: Iterable[str] | None = None,
+    relations: Iterable[str] | None = None,
+    max_nodes: int = DEFAULT_MAX_NODES,
+) -> Selection:
+    """Choose the records and relations a page shows.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        A graph from :func:`graph.build.build_graph`.
+    focus : str, optional
+        A record (id, name or alias): show its lineage neighbourhood, i.e. its
+        ancestors and descendants (:func:`graph.query.ancestry`,
+        :func:`graph.query.descendancy`) and its direct neighbours (developer,
+        licence, paper ...).
+    depth : int, optional
+        Limit the focus neighbourhood to this many hops; needs ``focus``.
+    types : iterable of str, optional
+        Show only records of these types (the focus is always shown).
+    relations : iterable of str, optional
+        Show only relations of these kinds; without a focus, records left
+        with none of them are left out too.
+    max_nodes : int
+        Most records on the page (0: no limit). A larger selection becomes a
+        focus view: around ``focus`` (the nearest records first), or, without
+        one, around the record that heads the largest lineage.
+
+    Returns
+    -------
+    Selection
+
+    Raises
+    ------
+    UnknownRecordError, QueryError
+
+    Examples
+    --------
+    >>> from graph.query import example_graph
+    >>> G = example_graph()
+    >>> select(G, types=["model"]).nodes  # oldest first
+    ['text-davinci-003', 'llama-7b', 'alpaca-7b']
+    >>> s = select(G, max_nodes=3)  # too large: a focus view, nearest records first
+    >>> s.focus, s.auto_focus, s.nodes, s.left_out
+    ('llama', True, ['llama', 'llama-7b', 'alpaca-7b'], {'dataset': 1, 'model': 1, 'organization': 1})
+    >>> select(G, depth=1)
+    Traceback (most recent call last):
+    ...
+    lineage.errors.QueryError: depth limits the neighbourhood of a focus record; give a focus too (--focus NAME).
+    """
+    type_set, kind_set = _check_args(types, relations, depth, max_nodes)
+    if depth is not None and focus is None:
+        raise QueryError("depth limits the neighbourhood of a focus record; "
+                         "give a focus too (--focus NAME).")
+    kinds = kind_set or set(RELATION_KINDS)
+    focus_id = resolve(G, focus) if focus is not None else None
+
+    def keep_type(n: str) -> bool:
+        return type_set is None or G.nodes[n]["type"] in type_set
+
+    notes: list[str] = []
+    auto = False
+    if focus_id is None:
+        candidates = {n for n in G if keep_type(n)}
+        if kind_set is not None:
+            linked = {x for u, v, r in G.edges(data="relation")
+                      if r in kinds and u in candidates and v in candidates for x in (u, v)}
+            if len(linked) < len(candidates):
+                notes.append(f"{len(candidates) - len(linked)} records with no relation of the "
+                             "chosen kinds are left out.")
+            candidates = linked
+        if max_nodes and len(candidates) > max_nodes:
+            focus_id, auto = _auto_focus(G, candidates, kinds), True
+            dist = _neighbourhood(G, focus_id, None, kinds)
+            dist = {n: d for n, d in dist.items() if n in candidates}
+        else:
+            dist = dict.fromkeys(candidates, 0)
+    else:
+        dist = _neighbourhood(G, focus_id, depth, kinds)
+        dist = {n: d for n, d in dist.items() if n == focus_id or keep_type(n)}
+
+    order = sorted(dist, key=lambda n: (dist[n], n != focus_id, G.nodes[n]["name"].casefold(), n))
+    if focus_id is None:
+        order = sorted(dist, key=lambda n: (_date_sort(G.nodes[n]["date"]),
+                                            G.nodes[n]["name"].casefold(), n))
+    cut = 0
+    if max_nodes and len(order) > max_nodes:
+        cut = len(order) - max_nodes
+        order = order[:max_nodes]
+    kept = set(order)
+    edges = sorted(((u, v, k) for u, v, k, r in G.edges(keys=True, data="relation")
+                    if u in kept and v in kept and r in kinds), key=_edge_key)
+
+    left: dict[str, int] = {}
+    for n in G:
+        if n not in kept:
+            t = G.nodes[n]["type"]
+            left[t] = left.get(t, 0) + 1
+    if focus_id is not None:
+        name = G.nodes[focus_id]["name"]
+        reach = f"within {depth} hop{'s' if depth != 1 else ''}" if depth is not None else "all"
+        why = "the graph is too large to show whole; " if auto else ""
+        notes.insert(0, f"Focus view: {why}showing {name}, {reach} of its ancestors and "
+                        "descendants, and its direct neighbours.")
+        if cut:
+            notes.append(f"The neighbourhood has {len(order) + cut} records; the {cut} farthest "
+                         f"are left out (at most {max_nodes} records on a page).")
+    if type_set is not None:
+        notes.append("Only records of type " + ", ".join(sorted(type_set)) + " are shown.")
+    if kind_set is not None:
+        notes.append("Only relations of kind " + ", ".join(sorted(kind_set)) + " are shown.")
+    return Selection(
+        nodes=order, edges=edges, focus=focus_id, auto_focus=auto, depth=depth,
+        total_nodes=G.number_of_nodes(), total_edges=G.number_of_edges(),
+        left_out=dict(sorted(left.items(), key=lambda kv: (-kv[1], kv[0]))), notes=notes,
+    )
+
+
+def _edge_key(e: tuple[str, str, str]) -> tuple:
+    u, v, k = e
+    return (u, int(k.rsplit(":", 1)[1]) if ":" in k and k.rsplit(":", 1)[1].isdigit() else 0, v, k)
+
+
+def _date_sort(d: str | None) -> tuple[int, ...]:
+    return date_key(d) or (9999,)
+
+
+# --- layouts ----------------------------------------------------------------------------------
+
+_SPACING = 26.0  # horizontal gap between labels, in page units
+_ROW = 74.0      # vertical distance between rows
+_CORE = frozenset({"model", "family", "dataset"})
+
+
+def _label(name: str) -> str:
+    return name if len(name) <= _LABEL_MAX else name[: _LABEL_MAX - 1].rstrip() + "…"
+
+
+def _text_width(text: str, font: float) -> float:
+    units = 0.0
+    for c in text:
+        units += 1.0 if unicodedata.east_asian_width(c) in ("W", "F") else 0.56
+    return units * font
+
+
+@dataclass
+class _Geometry:
+    width: dict[str, float]   # horizontal room a node needs (shape or label)
+    size: dict[str, float]    # shape radius
+    font: dict[str, int]      # label font size
+    lineage: dict[str, int]   # lineage relations on the page
+    other: dict[str, int]     # other relations on the page
+
+
+def _geometry(G: nx.MultiDiGraph, nodes: Sequence[str],
+              edges: Sequence[tuple[str, str, str]]) -> _Geometry:
+    """Sizes and label fonts: lineage records large, context records (papers,
+    techniques ...) small; the best-connected records get labels big enough to
+    read when the whole graph is on screen (the page caps them when zoomed in)."""
+    lineage = set(LINEAGE_RELATIONS)
+    lin: dict[str, int] = defaultdict(int)
+    oth: dict[str, int] = defaultdict(int)
+    for u, v, k in edges:
+        counts = lin if G.edges[u, v, k]["relation"] in lineage else oth
+        counts[u] += 1
+        counts[v] += 1
+    importance = {}
+    size: dict[str, float] = {}
+    for n in nodes:
+        t = G.nodes[n]["type"]
+        weight = lin[n] + 0.3 * oth[n]
+        if t in _CORE:
+            size[n] = round(min(30.0, 11.0 + 3.0 * math.sqrt(weight)), 1)
+            importance[n] = weight + (2.0 if t == "family" else 0.0)
+        elif t == "organization":
+            size[n] = round(min(22.0, 10.0 + 1.6 * math.sqrt(oth[n] + lin[n])), 1)
+            importance[n] = 0.5 * weight
+        else:
+            size[n] = round(min(15.0, 7.5 + 1.5 * math.sqrt(lin[n] + oth[n])), 1)
+            importance[n] = 0.3 * weight
+    ranked = sorted(nodes, key=lambda n: (-importance[n], n))
+    top = set(ranked[: max(8, len(nodes) // 12)])
+    font, width = {}, {}
+    for n in nodes:
+        if n in top and importance[n] >= 3 and len(nodes) > 40:
+            font[n] = int(min(64, 26 + 6.0 * math.sqrt(importance[n])))
+        else:
+            font[n] = 14 if G.nodes[n]["type"] in _CORE or len(nodes) <= 40 else 12
+        width[n] = max(2 * size[n], _text_width(_label(G.nodes[n]["name"]), font[n]))
+    return _Geometry(width, size, font, dict(lin), dict(oth))
+
+
+def _pav(desired: list[float], widths: list[float]) -> list[float]:
+    """Positions nearest ``desired`` (least squares) keeping their order and no overlap.
+
+    >>> _pav([0, 0, 0], [10, 10, 10])
+    [-10.0, 0.0, 10.0]
+    """
+    n = len(desired)
+    if not n:
+        return []
+    offset = [0.0] * n
+    for i in range(1, n):
+        offset[i] = offset[i - 1] + (widths[i - 1] + widths[i]) / 2
+    target = [d - o for d, o in zip(desired, offset, strict=True)]
+    blocks: list[list[float]] = []  # [sum, count]
+    for t in target:
+        blocks.append([t, 1.0])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
+            s, c = blocks.pop()
+            blocks[-1][0] += s
+            blocks[-1][1] += c
+    out: list[float] = []
+    for s, c in blocks:
+        out.extend([s / c] * int(c))
+    return [round(y + o, 1) for y, o in zip(out, offset, strict=True)]
+
+
+def _rows(items: list[str], geo: _Geometry, max_width: float) -> list[list[str]]:
+    """Split an ordered row into rows no wider than ``max_width``."""
+    rows: list[list[str]] = [[]]
+    width = 0.0
+    for n in items:
+        w = geo.width[n] + _SPACING
+        if rows[-1] and width + w > max_width:
+            rows.append([])
+            width = 0.0
+        rows[-1].append(n)
+        width += w
+    return [r for r in rows if r]
+
+
+def _band(items: list[tuple[float, str]], geo: _Geometry, width: float) -> list[list[tuple[float, str]]]:
+    """Rows for records that want to sit at an x: each goes to the row where it lands
+    nearest its wish (after the row's last record); as many rows as the room needs."""
+    need = sum(geo.width[n] + _SPACING for _, n in items)
+    count = max(1, math.ceil(need / max(width, 1.0) * 1.35))
+    rows: list[list[tuple[float, str]]] = [[] for _ in range(count)]
+    ends = [-math.inf] * count
+    for want, n in sorted(items):
+        half = (geo.width[n] + _SPACING) / 2
+        best = min(range(count), key=lambda r: (max(want, ends[r] + half) - want, r))
+        x = max(want, ends[best] + half)
+        rows[best].append((round(x, 1), n))
+        ends[best] = x + half
+    return [r for r in rows if r]
+
+
+def _neighbour_x(nodes: Iterable[str], edges: Sequence[tuple[str, str, str]],
+                 pos: dict[str, tuple[float, float]], default: float) -> dict[str, float]:
+    near: dict[str, list[float]] = defaultdict(list)
+    for u, v, _ in edges:
+        if v in pos:
+            near[u].append(pos[v][0])
+        if u in pos:
+            near[v].append(pos[u][0])
+    return {n: (sum(near[n]) / len(near[n]) if near[n] else default) for n in nodes}
+
+
+def _guide_extent(pos: dict[str, tuple[float, float]], guides: dict[str, Any]) -> None:
+    """The area the page's fit must show: records plus the guide labels."""
+    xs = [p[0] for p in pos.values()] + [g["x"] for g in guides["labels"]]
+    ys = [p[1] for p in pos.values()] + [g["y"] for g in guides["labels"]]
+    for v in guides["vlines"]:
+        xs.append(v["x"])
+    if xs and ys:
+        guides["extent"] = [round(min(xs), 1), round(min(ys) - 40, 1),
+                            round(max(xs), 1), round(max(ys) + 40, 1)]
+
+
+def _hierarchy(G: nx.MultiDiGraph, nodes: Sequence[str], edges: Sequence[tuple[str, str, str]],
+               geo: _Geometry) -> tuple[dict[str, tuple[float, float]], dict[str, Any]]:
+    """Generations top-down: parents above the records that derive from them."""
+    lineage = set(LINEAGE_RELATIONS)
+    parents: dict[str, list[str]] = defaultdict(list)
+    children: dict[str, list[str]] = defaultdict(list)
+    D = nx.DiGraph()
+    for u, v, k in edges:
+        if u != v and G.edges[u, v, k]["relation"] in lineage:
+            D.add_edge(v, u)  # parent -> child
+    for v, u in D.edges:
+        parents[u].append(v)
+        children[v].append(u)
+    level: dict[str, int] = {}
+    try:
+        for i, gen in enumerate(nx.topological_generations(D)):
+            for n in gen:
+                level[n] = i
+    except nx.NetworkXUnfeasible:  # a cycle (only in unchecked data): breadth-first levels
+        level = {}
+        roots = [n for n in D if D.in_degree(n) == 0] or sorted(D)[:1]
+        queue = deque(sorted(roots))
+        for r in roots:
+            level[r] = 0
+        while queue:
+            n = queue.popleft()
+            for c in sorted(D.successors(n)):
+                if c not in level:
+                    level[c] = level[n] + 1
+                    queue.append(c)
+        for n in D:
+            level.setdefault(n, 0)
+    layers: dict[int, list[str]] = defaultdict(list)
+    for n in sorted(level, key=lambda n: (_date_sort(G.nodes[n]["date"]), G.nodes[n]["name"], n)):
+        layers[level[n]].append(n)
+    x: dict[str, float] = {}
+    for layer in layers.values():
+        for i, n in enumerate(layer):
+            x[n] = i * 160.0
+
+    def mean(values: list[float], default: float) -> float:
+        return sum(values) / len(values) if values else default
+
+    # order within generations: barycentre sweeps down and up
+    depth = max(layers) + 1 if layers else 0
+    for _ in range(4):
+        for sweep in (range(1, depth), range(depth - 2, -1, -1)):
+            for i in sweep:
+                near = parents if sweep.step == 1 else children
+                layer = layers[i]
+                layer.sort(key=lambda n: (mean([x[p] for p in near[n]], x[n]), x[n]))
+                for j, n in enumerate(layer):
+                    x[n] = j * 160.0
+    # coordinates: near the parents' centre, no overlaps, wide generations wrapped
+    max_width = max(2400.0, 40 * 160.0 * (len(level) / 400) ** 0.5)
+    pos: dict[str, tuple[float, float]] = {}
+    y = 0.0
+    labels: list[dict[str, Any]] = []
+    for i in range(depth):
+        for row in _rows(layers[i], geo, max_width):
+            desired = [mean([pos[p][0] for p in parents[n] if p in pos], 0.0) for n in row]
+            xs = _pav(desired, [geo.width[n] + _SPACING for n in row])
+            for n, xv in zip(row, xs, strict=True):
+                pos[n] = (xv, y)
+            y += _ROW
+        y += _ROW * 0.6
+    if depth:
+        labels.append({"text": f"lineage: {depth} generation{'s' if depth != 1 else ''}, "
+                               "parents above", "y": -_ROW * 0.6})
+    # records outside lineage: one band per type, under the records they describe
+    rest = [n for n in nodes if n not in pos]
+    if rest:
+        y += _ROW * 0.5
+        by_type: dict[str, list[str]] = defaultdict(list)
+        for n in rest:
+            by_type[G.nodes[n]["type"]].append(n)
+        span = [p[0] for p in pos.values()] or [0.0]
+        width = max(max(span) - min(span), 1600.0)
+        for t in _TYPE_ROWS:
+            group = by_type.get(t)
+            if not group:
+                continue
+            want = _neighbour_x(group, edges, pos, (max(span) + min(span)) / 2)
+            labels.append({"text": _plural(t, len(group)), "y": y - _ROW * 0.45})
+            for row in _band([(want[n], n) for n in group], geo, width):
+                for xv, n in row:
+                    pos[n] = (xv, y)
+                y += _ROW * 0.8
+            y += _ROW * 0.45
+    left = min((p[0] - geo.width[n] / 2 for n, p in pos.items()), default=0.0)
+    for g in labels:
+        g["x"] = round(left, 1)
+        g["align"] = "left"
+    guides: dict[str, Any] = {"labels": labels, "vlines": []}
+    _guide_extent(pos, guides)
+    return pos, guides
+
+
+def _plural(t: str, n: int) -> str:
+    word = {"technique": "techniques", "paper": "papers", "organization": "organizations",
+            "benchmark": "benchmarks", "software": "software", "application": "applications",
+            "license": "licences", "dataset": "datasets", "family": "families",
+            "model": "models"}[t]
+    return f"{word} outside the lineage ({n})"
+
+
+def _year_span(d: str) -> tuple[float, float]:
+    """The part of its year a partial date covers, as fractions (2023 -> the whole year)."""
+    parts = date_key(d) or (0,)
+    if len(parts) == 1:
+        return 0.04, 0.96
+    if len(parts) == 2:
+        return (parts[1] - 1 + 0.1) / 12, (parts[1] - 0.1) / 12
+    mid = (parts[1] - 1 + (parts[2] - 0.5) / 31) / 12
+    return max(0.0, mid - 0.03), min(1.0, mid + 0.03)  # a day: give or take ten days
+
+
+def _pack_spans(items: list[tuple[float, float, str]],
+                geo: _Geometry) -> list[list[tuple[float, str]]]:
+    """Rows of records, each placed inside its date's span (its x range): as far left
+    as its row allows, in the first row where it fits; a new row when none does."""
+    rows: list[list[tuple[float, str]]] = []
+    ends: list[float] = []
+    for lo, hi, n in sorted(items, key=lambda t: (t[0], t[1], t[2])):
+        half = (geo.width[n] + _SPACING) / 2
+        for r, end in enumerate(ends):
+            x = max(lo, end + half)
+            if x <= hi:
+                rows[r].append((round(x, 1), n))
+                ends[r] = x + half
+                break
+        else:
+            x = lo
+            rows.append([(round(x, 1), n)])
+            ends.append(x + half)
+    return rows
+
+
+def _timeline(G: nx.MultiDiGraph, nodes: Sequence[str], edges: Sequence[tuple[str, str, str]],
+              geo: _Geometry) -> tuple[dict[str, tuple[float, float]], dict[str, Any]]:
+    """x = release date; open weights above the axis, closed below, other records under
+    them, undated records at the bottom near what they are linked to.
+
+    Each year is as wide as its records need (busy years wider), so the dates keep
+    their order while 2023 does not collapse into a column."""
+    dated = [n for n in nodes if G.nodes[n]["date"]]
+    undated = [n for n in nodes if not G.nodes[n]["date"]]
+    pos: dict[str, tuple[float, float]] = {}
+    guides: dict[str, Any] = {"labels": [], "vlines": []}
+    row = _ROW * 0.7
+    y_end = 0.0
+    x_lo, x_hi = 0.0, 1600.0
+    if dated:
+        years = sorted({date_key(G.nodes[n]["date"])[0] for n in dated})
+        need: dict[int, float] = defaultdict(float)
+        for n in dated:
+            need[date_key(G.nodes[n]["date"])[0]] += geo.width[n] + _SPACING
+        start: dict[int, float] = {}
+        width: dict[int, float] = {}
+        xv = 0.0
+        for year in range(years[0], years[-1] + 1):
+            gap = year not in need
+            width[year] = 80.0 if gap else max(220.0, need[year] / 9.0)
+            start[year] = xv
+            xv += width[year]
+        x_lo, x_hi = 0.0, xv
+
+        def span(n: str) -> tuple[float, float, str]:
+            d = G.nodes[n]["date"]
+            year = date_key(d)[0]
+            lo, hi = _year_span(d)
+            return (start[year] + lo * width[year], start[year] + hi * width[year], n)
+
+        lanes: dict[str, list[tuple[float, float, str]]] = {"open": [], "closed": [], "other": []}
+        for n in dated:
+            weights = getattr(G.nodes[n]["record"], "weights", None)
+            modelish = G.nodes[n]["type"] in ("model", "family")
+            lane = ("open" if modelish and weights in ("open", "restricted") else
+                    "closed" if modelish and weights == "closed" else "other")
+            lanes[lane].append(span(n))
+        top = -row
+        for r, items in enumerate(_pack_spans(lanes["open"], geo)):
+            for x, n in items:
+                pos[n] = (x, round(-row * (r + 1), 1))
+            top = -row * (r + 1)
+        bottom = row
+        for r, items in enumerate(_pack_spans(lanes["closed"], geo)):
+            for x, n in items:
+                pos[n] = (x, round(row * (r + 1), 1))
+            bottom = row * (r + 1)
+        y_end = bottom
+        label_x = round(x_lo - 30, 1)
+        guides["labels"] += [
+            {"text": "open weights ↑", "x": label_x, "y": round(-row, 1), "align": "right"},
+            {"text": "closed weights ↓", "x": label_x, "y": round(row, 1), "align": "right"},
+        ]
+        if lanes["other"]:
+            other_top = bottom + row * 2.0
+            guides["labels"].append({"text": "datasets, papers, other records", "x": label_x,
+                                     "y": round(other_top, 1), "align": "right"})
+            for r, items in enumerate(_pack_spans(lanes["other"], geo)):
+                for x, n in items:
+                    pos[n] = (x, round(other_top + row * r, 1))
+                y_end = other_top + row * r
+        for year in range(years[0], years[-1] + 2):
+            x = start[year] if year in start else x_hi
+            guides["vlines"].append({"x": round(x, 1), "y0": round(top - row, 1),
+                                     "y1": round(y_end + row, 1)})
+        guides["ticks"] = [{"x": round(start[y] + width[y] / 2, 1), "text": str(y)}
+                           for y in range(years[0], years[-1] + 1) if y in need]
+        guides["axis"] = {"y": 0, "x0": round(x_lo, 1), "x1": round(x_hi, 1)}
+    if undated:
+        y = y_end + row * 2.2
+        guides["labels"].append({"text": "undated", "x": round(x_lo - 30, 1), "y": round(y, 1),
+                                 "align": "right"})
+        want = _neighbour_x(undated, edges, pos, (x_lo + x_hi) / 2)
+        for items in _band([(want[n], n) for n in undated], geo, x_hi - x_lo):
+            for x, n in items:
+                pos[n] = (x, round(y, 1))
+            y += row
+    _guide_extent(pos, guides)
+    return pos, guides
+
+
+def _force(G: nx.MultiDiGraph, nodes: Sequence[str], edges: Sequence[tuple[str, str, str]],
+           geo: _Geometry) -> tuple[dict[str, tuple[float, float]], dict[str, Any]]:
+    """Force-directed (Fruchterman-Reingold, repulsion on a grid), per component; the
+    components are then packed in rows, largest first. Lineage relations pull hard,
+    other relations gently, except for records hanging on one relation only (a paper,
+    a licence), which stay near the record they belong to."""
+    lineage = set(LINEAGE_RELATIONS)
+    adj: dict[str, dict[str, float]] = {n: {} for n in nodes}
+    for u, v, k in edges:
+        if u == v:
+            continue
+        w = 1.0 if G.edges[u, v, k]["relation"] in lineage else 0.25
+        adj[u][v] = max(adj[u].get(v, 0.0), w)
+        adj[v][u] = adj[u][v]
+    for n in nodes:
+        if len(adj[n]) == 1:
+            (m,) = adj[n]
+            adj[n][m] = adj[m][n] = max(adj[n][m], 0.9)
+    seen: set[str] = set()
+    comps: list[list[str]] = []
+    for n in nodes:
+        if n in seen:
+            continue
+        comp, queue = [], deque([n])
+        seen.add(n)
+        while queue:
+            m = queue.popleft()
+            comp.append(m)
+            for o in sorted(adj[m]):
+                if o not in seen:
+                    seen.add(o)
+                    queue.append(o)
+        comps.append(comp)
+    laid: list[tuple[dict[str, tuple[float, float]], tuple[float, float, float, float]]] = []
+    singles = []
+    for comp in comps:
+        if len(comp) == 1:
+            singles.append(comp[0])
+            continue
+        p = _declutter(_fr(comp, adj, geo), geo)
+        laid.append((p, _bbox(p, geo)))
+    if singles:
+        singles.sort(key=lambda n: (_TYPE_ROWS.index(G.nodes[n]["type"]), G.nodes[n]["name"], n))
+        width = max(800.0, math.sqrt(sum(geo.width[n] + _SPACING for n in singles) * _ROW) * 1.6)
+        p = {}
+        y = 0.0
+        for row in _rows(singles, geo, width):
+            x = 0.0
+            for n in row:
+                x += (geo.width[n] + _SPACING) / 2
+                p[n] = (x, y)
+                x += (geo.width[n] + _SPACING) / 2
+            y += _ROW
+        laid.append((p, _bbox(p, geo)))
+    laid.sort(key=lambda item: -len(item[0]))
+    # the largest component fills the width; smaller ones and loose records go in rows below
+    area = sum((b[2] - b[0] + 120) * (b[3] - b[1] + 120) for _, b in laid)
+    shelf = max(max((b[2] - b[0] for _, b in laid), default=0.0), math.sqrt(area) * 1.2)
+    pos: dict[str, tuple[float, float]] = {}
+    cx = cy = row_h = 0.0
+    for p, (x0, y0, x1, y1) in laid:
+        w, h = x1 - x0, y1 - y0
+        if cx > 0 and cx + w > shelf:
+            cx, cy, row_h = 0.0, cy + row_h + 140.0, 0.0
+        for n, (xv, yv) in p.items():
+            pos[n] = (round(xv - x0 + cx, 1), round(yv - y0 + cy, 1))
+        cx += w + 140.0
+        row_h = max(row_h, h)
+    return pos, {"labels": [], "vlines": []}
+
+
+def _declutter(p: dict[str, tuple[float, float]], geo: _Geometry,
+               rounds: int = 60) -> dict[str, tuple[float, float]]:
+    """Push apart the records with big labels until their labels do not overlap."""
+    big = sorted((n for n in p if geo.font[n] > 14), key=lambda n: (-geo.font[n], n))[:80]
+    pos = {n: list(xy) for n, xy in p.items()}
+
+    def box(n: str) -> tuple[float, float, float, float]:
+        x, y = pos[n]
+        half = geo.width[n] / 2 + 8
+        return (x - half, y - geo.size[n], x + half, y + geo.size[n] + geo.font[n] * 1.5)
+
+    for _ in range(rounds):
+        moved = False
+        for i, a in enumerate(big):
+            ax0, ay0, ax1, ay1 = box(a)
+            for b in big[i + 1:]:
+                bx0, by0, bx1, by1 = box(b)
+                ox, oy = min(ax1, bx1) - max(ax0, bx0), min(ay1, by1) - max(ay0, by0)
+                if ox <= 0 or oy <= 0:
+                    continue
+                moved = True
+                if oy < ox:  # move apart vertically, the cheaper way out
+                    sign = 1 if pos[b][1] >= pos[a][1] else -1
+                    pos[a][1] -= sign * oy / 2
+                    pos[b][1] += sign * oy / 2
+                else:
+                    sign = 1 if pos[b][0] >= pos[a][0] else -1
+                    pos[a][0] -= sign * ox / 2
+                    pos[b][0] += sign * ox / 2
+                ax0, ay0, ax1, ay1 = box(a)
+        if not moved:
+            break
+    return {n: (xy[0], xy[1]) for n, xy in pos.items()}
+
+
+def _bbox(p: dict[str, tuple[float, float]], geo: _Geometry) -> tuple[float, float, float, float]:
+    return (min(xy[0] - geo.width[n] / 2 for n, xy in p.items()),
+            min(xy[1] - geo.size[n] for n, xy in p.items()),
+            max(xy[0] + geo.width[n] / 2 for n, xy in p.items()),
+            max(xy[1] + geo.size[n] + geo.font[n] * 1.4 for n, xy in p.items()))
+
+
+_HALF_STENCIL = ((0, 0), (1, 0), (1, 1), (0, 1), (-1, 1))
+FORCE = {"k": 140.0, "gravity": 0.012, "iterations": 160, "room": 0.6, "cell": 3.0}
+
+
+def _fr(comp: list[str], adj: dict[str, dict[str, float]],
+        geo: _Geometry) -> dict[str, tuple[float, float]]:
+    n = len(comp)
+    index = {m: i for i, m in enumerate(comp)}
+    # start on a sunflower spiral in breadth-first order from the best-connected record
+    start = max(comp, key=lambda m: (len(adj[m]), -index[m]))
+    order, seen, queue = [], {start}, deque([start])
+    while queue:
+        m = queue.popleft()
+        order.append(m)
+        for o in sorted(adj[m], key=lambda o: (-len(adj[o]), o)):
+            if o not in seen:
+                seen.add(o)
+                queue.append(o)
+    k = FORCE["k"]
+    golden = math.pi * (3 - math.sqrt(5))
+    xs = [0.0] * n
+    ys = [0.0] * n
+    for j, m in enumerate(order):
+        r = k * 0.6 * math.sqrt(j)
+        xs[index[m]] = r * math.cos(j * golden)
+        ys[index[m]] = r * math.sin(j * golden)
+    pairs = [(index[a], index[b], w) for a in comp for b, w in adj[a].items() if index[a] < index[b]]
+    room = [max(k, geo.width[m] * FORCE["room"] + geo.size[m]) for m in comp]
+    iterations = int(FORCE["iterations"] * min(1.0, (300 / n) ** 0.6))
+    temp = k * max(1.0, math.sqrt(n)) * 0.3
+    cool = (1.0 / temp) ** (1.0 / iterations)
+    cell = FORCE["cell"] * k
+    cell2 = cell * cell
+    gravity = FORCE["gravity"]
+    for _ in range(iterations):
+        dx = [0.0] * n
+        dy = [0.0] * n
+        grid: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for i in range(n):
+            grid[(int(xs[i] // cell), int(ys[i] // cell))].append(i)
+        # each pair once: a cell with itself and with four of its neighbours
+        for (gx, gy), members in grid.items():
+            for ox, oy in _HALF_STENCIL:
+                others = members if ox == oy == 0 else grid.get((gx + ox, gy + oy))
+                if not others:
+                    continue
+                same = others is members
+                for a_, i in enumerate(members):
+                    xi, yi, ri = xs[i], ys[i], room[i]
+                    for j in (others[a_ + 1:] if same else others):
+                        ddx, ddy = xi - xs[j], yi - ys[j]
+                        d2 = ddx * ddx + ddy * ddy
+                        if d2 >= cell2:
+                            continue
+                        if d2 < 1e-6:
+                            ddx, ddy, d2 = (i - j) * 0.1, 0.1, 0.02
+                        kk = (ri + room[j]) * 0.5
+                        f = kk * kk / d2
+                        dx[i] += ddx * f
+                        dy[i] += ddy * f
+                        dx[j] -= ddx * f
+                        dy[j] -= ddy * f
+        for i, j, w in pairs:
+            ddx, ddy = xs[i] - xs[j], ys[i] - ys[j]
+            d = math.sqrt(ddx * ddx + ddy * ddy) or 0.01
+            f = d * w / k
+            dx[i] -= ddx * f
+            dy[i] -= ddy * f
+            dx[j] += ddx * f
+            dy[j] += ddy * f
+        for i in range(n):
+            dx[i] -= xs[i] * gravity
+            dy[i] -= ys[i] * gravity
+            d = math.sqrt(dx[i] * dx[i] + dy[i] * dy[i])
+            if d > 0:
+                step = min(d, temp) / d
+                xs[i] += dx[i] * step
+                ys[i] += dy[i] * step
+        temp *= cool
+    # screens and labels are wide: stretch a little horizontally
+    return {m: (xs[index[m]] * 1.3, ys[index[m]]) for m in comp}
+
+
+def layout_positions(
+    G: nx.MultiDiGraph,
+    nodes: Sequence[str],
+    edges: Sequence[tuple[str, str, str]],
+    layout: str,
+) -> dict[str, tuple[float, float]]:
+    """Positions of ``nodes`` in one of :data:`LAYOUTS` (page units, y downwards).
+
+    >>> from graph.query import example_graph
+    >>> G = example_graph()
+    >>> pos = layout_positions(G, list(G), [e for e in G.edges(keys=True)], "hierarchy")
+    >>> pos["llama"][1] < pos["llama-7b"][1] < pos["alpaca-7b"][1]
+    True
+    """
+    if layout not in LAYOUTS:
+        raise QueryError(f"unknown layout {layout!r}. Use one of: {', '.join(LAYOUTS)}.")
+    geo = _geometry(G, nodes, edges)
+    return _layout(G, nodes, edges, layout, geo)[0]
+
+
+def _layout(G, nodes, edges, layout, geo):
+    if layout == "force":
+        return _force(G, nodes, edges, geo)
+    if layout == "timeline":
+        return _timeline(G, nodes, edges, geo)
+    return _hierarchy(G, nodes, edges, geo)
+
+
+# --- page data -------------------------------------------------------------------------------
+
+
+def _count(value: int) -> str:
+    """``7000000000`` -> ``'7B'``; ``52000`` -> ``'52K'``.
+
+    >>> _count(7_000_000_000), _count(1_400_000_000_000), _count(52_000), _count(27540), _count(7)
+    ('7B', '1.4T', '52K', '27.5K', '7')
+    """
+    for suffix, mult in (("T", 10**12), ("B", 10**9), ("M", 10**6), ("K", 10**3)):
+        if value >= mult:
+            text = f"{value / mult:.1f}".rstrip("0").rstrip(".")
+            return text + suffix
+    return str(value)
+
+
+def _href(document: str) -> str | None:
+    """A link for a source document or URL, or None (seed files, anything not http(s)).
+
+    >>> _href("arXiv:2302.13971"), _href("https://x.org/a"), _href("javascript:alert(1)")
+    ('https://arxiv.org/abs/2302.13971', 'https://x.org/a', None)
+    """
+    doc = document.strip()
+    m = _ARXIV.match(doc)
+    if m:
+        return f"https://arxiv.org/abs/{m.group(1)}"
+    return doc if _SAFE_URL.match(doc) else None
+
+
+def _sources(sources: Iterable[Any]) -> list[dict[str, Any]]:
+    out = []
+    for s in sources:
+        item = {"document": s.document, "quote": s.quote, "locator": s.locator,
+                "field": getattr(s, "field", None), "href": _href(s.document)}
+        out.append({k: v for k, v in item.items() if v is not None})
+    return out
+
+
+def _attrs(rec: Any) -> list[list[str]]:
+    data = rec.model_dump(mode="json", exclude=_COMMON_FIELDS)
+    out = []
+    for key, value in data.items():
+        if value is None or value == [] or value == "":
+            continue
+        if key in _COUNT_FIELDS and isinstance(value, int):
+            text = _count(value)
+        elif isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif isinstance(value, list):
+            text = ", ".join(str(v) for v in value)
+        else:
+            text = str(value)
+        out.append([key.replace("_", " "), text])
+    return out
+
+
+def _licences(G: nx.MultiDiGraph, n: str) -> list[str]:
+    names = [G.nodes[v]["name"] for _, v, r in G.out_edges(n, data="relation")
+             if r == "licensed_under"]
+    if names:
+        return sorted(names)
+    for _, fam, r in G.out_edges(n, data="relation"):  # a model inherits its family's licence
+        if r == "variant" and G.nodes[fam]["type"] == "family":
+            inherited = [G.nodes[v]["name"] for _, v, r2 in G.out_edges(fam, data="relation")
+                         if r2 == "licensed_under"]
+            if inherited:
+                return [f"{x} (via {G.nodes[fam]['name']})" for x in sorted(inherited)]
+    return []
+
+
+def _edge_json(G: nx.MultiDiGraph, u: str, v: str, k: str, i: int | str) -> dict[str, Any]:
+    d = G.edges[u, v, k]
+    out: dict[str, Any] = {
+        "id": f"e{i}", "from": u, "to": v, "relation": d["relation"],
+        "confidence": d["confidence"], "sources": _sources(d["sources"]),
+    }
+    if d.get("techniques"):
+        out["techniques"] = [G.nodes[t]["name"] if t in G else t for t in d["techniques"]]
+    for key in ("note", "date", "score", "metric", "setting"):
+        if d.get(key) is not None:
+            out[key] = d[key]
+    return out
+
+
+def page_data(G: nx.MultiDiGraph, sel: Selection, layout: str = "force") -> dict[str, Any]:
+    """Everything the page shows, as JSON-ready data (the page's only input).
+
+    ``nodes`` carry what the tooltip and the details panel show and a position
+    in each layout; ``edges`` are drawn; ``context_edges`` link a shown record
+    to one left out (listed in the details panel, not drawn), whose names are
+    in ``others``.
+    """
+    if layout not in LAYOUTS:
+        raise QueryError(f"unknown layout {layout!r}. Use one of: {', '.join(LAYOUTS)}.")
+    geo = _geometry(G, sel.nodes, sel.edges)
+    positions: dict[str, dict[str, tuple[float, float]]] = {}
+    guides: dict[str, Any] = {}
+    for name in LAYOUTS:
+        positions[name], guides[name] = _layout(G, sel.nodes, sel.edges, name, geo)
+    from .build import category
+
+    nodes = []
+    for n in sel.nodes:
+        data = G.nodes[n]
+        rec = data["record"]
+        item: dict[str, Any] = {
+            "id": n, "name": data["name"], "label": _label(data["name"]), "type": data["type"],
+            "size": geo.size[n], "font": geo.font[n],
+            "pos": {name: [round(positions[name][n][0], 1), round(positions[name][n][1], 1)]
+                    for name in LAYOUTS},
+        }
+        optional = {
+            "aliases": list(data["aliases"]), "date": data["date"],
+            "weights": getattr(rec, "weights", None), "description": rec.description,
+            "note": rec.note, "attrs": _attrs(rec),
+            "developers": [G.nodes[o]["name"] for o in developers(G, n)],
+            "licences": _licences(G, n), "urls": [u for u in rec.urls if _SAFE_URL.match(u)],
+            "sources": _sources(rec.sources),
+            "claims": [{"topic": c.topic, "value": c.value, "note": c.note,
+                        "sources": _sources(c.sources)} for c in rec.claims],
+        }
+        if getattr(rec, "arxiv", None):
+            optional["urls"] = [f"https://arxiv.org/abs/{rec.arxiv}", *optional["urls"]]
+        for key, value in optional.items():
+            if value not in (None, [], ""):
+                item[key] = value
+        nodes.append(item)
+    kept = set(sel.nodes)
+    edges = [_edge_json(G, u, v, k, i) for i, (u, v, k) in enumerate(sel.edges)]
+    shown = set(sel.edges)
+    context, others = [], {}
+    for u, v, k in sorted(G.edges(keys=True), key=_edge_key):
+        if (u in kept) != (v in kept) and (u, v, k) not in shown:
+            context.append(_edge_json(G, u, v, k, f"c{len(context)}"))
+            other = v if u in kept else u
+            others[other] = {"name": G.nodes[other]["name"], "type": G.nodes[other]["type"]}
+    present_types = sorted({G.nodes[n]["type"] for n in sel.nodes}, key=RECORD_TYPES.index)
+    present_kinds = sorted({e["relation"] for e in edges}, key=RELATION_KINDS.index)
+    years = sorted({date_key(G.nodes[n]["date"])[0] for n in sel.nodes if G.nodes[n]["date"]})
+    return {
+        "schema_version": 1,
+        "title": "lineage: where large language models come from",
+        "as_of": G.graph.get("as_of"),
+        "layout": layout,
+        "layouts": list(LAYOUTS),
+        "counts": {"nodes": len(nodes), "edges": len(edges), "total_nodes": sel.total_nodes,
+                   "total_edges": sel.total_edges},
+        "focus": sel.focus,
+        "auto_focus": sel.auto_focus,
+        "left_out": sel.left_out,
+        "notes": sel.notes,
+        "years": [years[0], years[-1]] if years else None,
+        "nodes": nodes,
+        "edges": edges,
+        "context_edges": context,
+        "others": others,
+        "guides": guides,
+        "style": {
+            "types": {t: TYPE_STYLE[t] for t in RECORD_TYPES},
+            "relations": {r: {"color": RELATION_COLOURS[r], "category": category(r),
+                              "phrase": list(PHRASES[r])} for r in RELATION_KINDS},
+            "present_types": present_types,
+            "present_relations": present_kinds,
+            "lineage_relations": list(LINEAGE_RELATIONS),
+            "weight_relations": list(WEIGHT_RELATIONS),
+        },
+    }
+
+
+# --- the page --------------------------------------------------------------------------------
+
+_SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                   "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_SCRIPT_UNSAFE = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
+
+
+def json_for_script(obj: Any) -> str:
+    """JSON that is safe inside ``<script type="application/json">``.
+
+    ``<``, ``>`` and ``&`` (which could end the script element or start a
+    comment), the JavaScript line separators and lone surrogates (not
+    encodable as UTF-8) are written as ``\\uXXXX`` escapes; the text parses
+    back to the same value with ``JSON.parse`` or :func:`json.loads`.
+
+    >>> json_for_script({"name": "</script><b>&"})
+    '{"name":"\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e\\\\u0026"}'
+    >>> json.loads(json_for_script(["</script>", "羊驼"])) == ["</script>", "羊驼"]
+    True
+    """
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return _SCRIPT_UNSAFE.sub(
+        lambda m: _SCRIPT_ESCAPES.get(m.group(), f"\\u{ord(m.group()):04x}"), text)
+
+
+@cache
+def _asset(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _script_body(js: str) -> str:
+    # never let a library's text close our <script> element early
+    js = re.sub(r"</(script)", r"<\\/\1", js, flags=re.I)
+    js = re.sub(r"<!--", r"<\\!--", js)
+    return re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", js)
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    """Substitute ``{{name}}`` placeholders in one pass (inserted text is never rescanned)."""
+    def sub(m: re.Match[str]) -> str:
+        return values[m.group(1)]
+    return re.sub(r"\{\{(\w+)\}\}", sub, template)
+
+
+def to_html(
+    G: nx.MultiDiGraph,
+    focus: str | None = None,
+    depth: int | None = None,
+    types: Iterable[str] | None = None,
+    relations: Iterable[str] | None = None,
+    layout: str = "force",
+    *,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    title: str | None = None,
+) -> str:
+    """The interactive graph as one self-contained HTML page.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+    focus, depth, types, relations, max_nodes
+        What to show; see :func:`select`.
+    layout : {'force', 'timeline', 'hierarchy'}
+        The layout the page opens with (the page can switch).
+    title : str, optional
+        The page title.
+
+    Returns
+    -------
+    str
+        The HTML document; it loads nothing from the network.
+
+    Raises
+    ------
+    UnknownRecordError, QueryError
+    """
+    if layout not in LAYOUTS:
+        raise QueryError(f"unknown layout {layout!r}. Use one of: {', '.join(LAYOUTS)}.")
+    sel = select(G, focus=focus, depth=depth, types=types, relations=relations,
+                 max_nodes=max_nodes)
+    data = page_data(G, sel, layout)
+    if title:
+        data["title"] = title
+    vis_js = _script_body(_asset(_STATIC / "vis-network.min.js"))
+    app_js = _script_body(_asset(_TEMPLATES / "page.js"))
+    csp = ("default-src 'none'; "
+           f"script-src {_sha256(vis_js)} {_sha256(app_js)}; "
+           "style-src 'unsafe-inline'; img-src data:; font-src data:; "
+           "connect-src 'none'; base-uri 'none'; form-action 'none'; object-src 'none'")
+    css = _asset(_TEMPLATES / "page.css")
+    return _fill(_asset(_TEMPLATES / "page.html"), {
+        "title": html.escape(data["title"]),
+        "csp": html.escape(csp),
+        "css": css.replace("</style", "<\\/style"),
+        "vis_js": vis_js,
+        "app_js": app_js,
+        "data": json_for_script(data),
+    })
+
+
+def write_html(
+    G: nx.MultiDiGraph,
+    path: str | Path,
+    *,
+    focus: str | None = None,
+    depth: int | None = None,
+    types: Iterable[str] | None = None,
+    relations: Iterable[str] | None = None,
+    layout: str = "force",
+    max_nodes: int = DEFAULT_MAX_NODES,
+    title: str | None = None,
+) -> Path:
+    """Write :func:`to_html` to ``path`` atomically and return the path.
+
+    Raises
+    ------
+    UnknownRecordError, QueryError
+    OutputError
+        When the file cannot be written (nothing is left half-written).
+    """
+    text = to_html(G, focus, depth, types, relations, layout, max_nodes=max_nodes, title=title)
+    path = Path(path)
+    write_text_atomic(path, text)
+    return path
