@@ -20,6 +20,14 @@ release date; open weights above the axis, closed below, as in the seeds'
 timeline figures) and a hierarchical lineage layout (generations top-down).
 The page switches between them.
 
+An unfocused page opens on the lineage view: records of the types in
+:data:`LINEAGE_VIEW_TYPES` (models, families, datasets) and the lineage
+relations between them. Every other record and relation is in the page too,
+one click away in the legend (:func:`initial_view` says what is drawn at
+first). A focus view, or explicit types or relation kinds, shows everything it
+selects. The layouts are computed for the lineage view: its records are placed
+first, the others around them.
+
 Graphs larger than ``max_nodes`` records are shown as a focus view around one
 record (the one given, or the root of the largest lineage), and the page says
 what was left out.
@@ -33,6 +41,8 @@ Examples
 >>> sel = select(example_graph(), focus="Alpaca", depth=1)
 >>> sel.nodes
 ['alpaca-7b', 'alpaca-data', 'llama-7b', 'stanford']
+>>> initial_view(example_graph(), select(example_graph()))[0]  # the lineage view
+['text-davinci-003', 'llama', 'llama-7b', 'alpaca-data', 'alpaca-7b']
 """
 
 from __future__ import annotations
@@ -64,10 +74,13 @@ from .render import PHRASES
 __all__ = [
     "LAYOUTS",
     "DEFAULT_MAX_NODES",
+    "LINEAGE_VIEW_TYPES",
+    "LINEAGE_VIEW_RELATIONS",
     "TYPE_STYLE",
     "RELATION_COLOURS",
     "Selection",
     "select",
+    "initial_view",
     "page_data",
     "layout_positions",
     "json_for_script",
@@ -80,6 +93,14 @@ LAYOUTS: tuple[str, ...] = ("force", "timeline", "hierarchy")
 
 DEFAULT_MAX_NODES = 1500
 """Above this many records the page is a focus view (see :func:`select`)."""
+
+LINEAGE_VIEW_TYPES: tuple[str, ...] = ("model", "family", "dataset")
+"""Record types an unfocused page opens showing; the other types start unticked
+in the legend (organizations too: 31 stars linked to most models add lines, not
+lineage)."""
+
+LINEAGE_VIEW_RELATIONS: tuple[str, ...] = LINEAGE_RELATIONS
+"""Relation kinds an unfocused page opens showing: weight and data lineage."""
 
 _HERE = Path(__file__).parent
 _TEMPLATES = _HERE / "templates"
@@ -131,8 +152,6 @@ _COUNT_FIELDS = {"parameters", "training_tokens", "context_length", "examples",
                  "conversations", "tokens"}
 _COMMON_FIELDS = {"id", "type", "name", "aliases", "description", "date", "urls", "sources",
                   "relations", "claims", "note"}
-_TYPE_ROWS = ("organization", "license", "technique", "paper", "benchmark", "software",
-              "application", "dataset", "family", "model")
 _LABEL_MAX = 34
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`\\]+$")
 _ARXIV = re.compile(r"^arxiv:\s*(\d{4}\.\d{4,5}(?:v\d+)?)$", re.I)
@@ -147,8 +166,11 @@ class Selection:
 
     ``nodes`` are record ids (the focus first, then by distance and name when
     there is a focus); ``edges`` are ``(source, target, key)`` triples among
-    them; ``left_out`` counts the records not shown, by type; ``notes`` says
-    in words why they were left out.
+    them; ``left_out`` counts the records not on the page, by type; ``notes``
+    says in words why they were left out. ``view_types`` and
+    ``view_relations`` are the record types and relation kinds the page opens
+    showing (ticked in its legend; the rest is on the page, unticked), or None
+    for all of them: see :func:`initial_view`.
     """
 
     nodes: list[str]
@@ -160,6 +182,8 @@ class Selection:
     total_edges: int = 0
     left_out: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    view_types: list[str] | None = None
+    view_relations: list[str] | None = None
 
 
 def _check_args(types, relations, depth, max_nodes) -> tuple[set[str] | None, set[str] | None]:
@@ -253,6 +277,11 @@ def select(
         focus view: around ``focus`` (the nearest records first), or, without
         one, around the record that heads the largest lineage.
 
+    Without ``focus``, ``types`` and ``relations``, the page opens on the
+    lineage view (``view_types``: :data:`LINEAGE_VIEW_TYPES`,
+    ``view_relations``: :data:`LINEAGE_VIEW_RELATIONS`); everything else
+    selected is on the page, hidden until ticked in the legend.
+
     Returns
     -------
     Selection
@@ -270,6 +299,11 @@ def select(
     >>> s = select(G, max_nodes=3)  # too large: a focus view, nearest records first
     >>> s.focus, s.auto_focus, s.nodes, s.left_out
     ('llama', True, ['llama', 'llama-7b', 'alpaca-7b'], {'dataset': 1, 'model': 1, 'organization': 1})
+    >>> s = select(G)  # everything on the page; it opens on the lineage view
+    >>> len(s.nodes), s.view_types, s.view_relations == list(LINEAGE_RELATIONS)
+    (6, ['model', 'family', 'dataset'], True)
+    >>> select(G, focus="Alpaca").view_types is None  # a focus view shows all it selects
+    True
     >>> select(G, depth=1)
     Traceback (most recent call last):
     ...
@@ -336,11 +370,46 @@ def select(
         notes.append("Only records of type " + ", ".join(sorted(type_set)) + " are shown.")
     if kind_set is not None:
         notes.append("Only relations of kind " + ", ".join(sorted(kind_set)) + " are shown.")
+    view_types = view_relations = None
+    if focus is None and type_set is None and kind_set is None:
+        present = {G.nodes[n]["type"] for n in order}
+        core = [t for t in LINEAGE_VIEW_TYPES if t in present]
+        if core:  # a page of papers alone opens showing them
+            view_types, view_relations = core, list(LINEAGE_VIEW_RELATIONS)
     return Selection(
         nodes=order, edges=edges, focus=focus_id, auto_focus=auto, depth=depth,
         total_nodes=G.number_of_nodes(), total_edges=G.number_of_edges(),
         left_out=dict(sorted(left.items(), key=lambda kv: (-kv[1], kv[0]))), notes=notes,
+        view_types=view_types, view_relations=view_relations,
     )
+
+
+def initial_view(G: nx.MultiDiGraph,
+                 sel: Selection) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """The records and relations the page draws when it opens.
+
+    The records of ``sel`` whose type is in ``sel.view_types`` and the relations of ``sel`` whose kind is in
+    ``sel.view_relations`` between two of them; all of ``sel`` when these
+    are None. The rest of ``sel`` is on the page, one tick in the legend away.
+
+    Examples
+    --------
+    >>> from graph.query import example_graph
+    >>> G = example_graph()
+    >>> nodes, edges = initial_view(G, select(G))
+    >>> sorted({G.nodes[n]["type"] for n in nodes}), sorted({G.edges[e]["relation"] for e in edges})
+    (['dataset', 'family', 'model'], ['finetune', 'generated_by', 'trained_on', 'variant'])
+    >>> sel = select(G, focus="alpaca-7b")
+    >>> initial_view(G, sel) == (sel.nodes, sel.edges)
+    True
+    """
+    types = set(sel.view_types) if sel.view_types is not None else None
+    kinds = set(sel.view_relations) if sel.view_relations is not None else None
+    nodes = [n for n in sel.nodes if types is None or G.nodes[n]["type"] in types]
+    kept = set(nodes)
+    edges = [e for e in sel.edges if e[0] in kept and e[1] in kept
+             and (kinds is None or G.edges[e]["relation"] in kinds)]
+    return nodes, edges
 
 
 def _edge_key(e: tuple[str, str, str]) -> tuple:
@@ -356,7 +425,10 @@ def _date_sort(d: str | None) -> tuple[int, ...]:
 
 _SPACING = 26.0  # horizontal gap between labels, in page units
 _ROW = 74.0      # vertical distance between rows
-_CORE = frozenset({"model", "family", "dataset"})
+_CORE = frozenset(LINEAGE_VIEW_TYPES)
+_BAND_ORDER = ("model", "family", "dataset", "software", "application", "benchmark",
+               "technique", "paper", "organization", "license")
+"""Order of the hierarchy's bands of records outside the lineage: the lineage view's first."""
 
 
 def _label(name: str) -> str:
@@ -366,8 +438,28 @@ def _label(name: str) -> str:
 def _text_width(text: str, font: float) -> float:
     units = 0.0
     for c in text:
-        units += 1.0 if unicodedata.east_asian_width(c) in ("W", "F") else 0.56
+        units += 1.0 if unicodedata.east_asian_width(c) in ("W", "F") else 0.6
     return units * font
+
+
+def _primary(G: nx.MultiDiGraph, nodes: Sequence[str], edges: Sequence[tuple[str, str, str]]
+             ) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """The part of a page the layouts place first: the lineage view's records and the
+    lineage relations between them (on a page with none of those records: all of it).
+
+    >>> from graph.query import example_graph
+    >>> G = example_graph()
+    >>> core, core_edges = _primary(G, list(G), list(G.edges(keys=True)))
+    >>> "meta" in core, len(core), {G.edges[e]["relation"] for e in core_edges} <= set(LINEAGE_RELATIONS)
+    (False, 5, True)
+    """
+    core = [n for n in nodes if G.nodes[n]["type"] in _CORE]
+    if not core:
+        return list(nodes), list(edges)
+    inside = set(core)
+    lineage = set(LINEAGE_RELATIONS)
+    return core, [e for e in edges if e[0] in inside and e[1] in inside
+                  and G.edges[e]["relation"] in lineage]
 
 
 @dataclass
@@ -380,10 +472,13 @@ class _Geometry:
 
 
 def _geometry(G: nx.MultiDiGraph, nodes: Sequence[str],
-              edges: Sequence[tuple[str, str, str]]) -> _Geometry:
+              edges: Sequence[tuple[str, str, str]], layout: str = "force") -> _Geometry:
     """Sizes and label fonts: lineage records large, context records (papers,
-    techniques ...) small; the best-connected records get labels big enough to
-    read when the whole graph is on screen (the page caps them when zoomed in)."""
+    techniques ...) small. The lineage records with the most lineage relations get
+    labels big enough to read when the lineage view is on screen (the page caps
+    them when zoomed in); the other lineage records' labels stay legible too. The
+    timeline and the hierarchy, whose rows are packed tight, get smaller ones."""
+    compact = layout != "force"
     lineage = set(LINEAGE_RELATIONS)
     lin: dict[str, int] = defaultdict(int)
     oth: dict[str, int] = defaultdict(int)
@@ -391,28 +486,38 @@ def _geometry(G: nx.MultiDiGraph, nodes: Sequence[str],
         counts = lin if G.edges[u, v, k]["relation"] in lineage else oth
         counts[u] += 1
         counts[v] += 1
+    core, _ = _primary(G, nodes, edges)
     importance = {}
     size: dict[str, float] = {}
     for n in nodes:
         t = G.nodes[n]["type"]
         weight = lin[n] + 0.3 * oth[n]
         if t in _CORE:
-            size[n] = round(min(30.0, 11.0 + 3.0 * math.sqrt(weight)), 1)
-            importance[n] = weight + (2.0 if t == "family" else 0.0)
+            grow = 9.0 + 2.4 * math.sqrt(weight) if compact else 11.0 + 3.0 * math.sqrt(weight)
+            size[n] = round(min(18.0 if compact else 30.0, grow), 1)
+            # lineage relations first; the others say how much is known (and told) about it
+            importance[n] = lin[n] + 0.5 * oth[n] + (2.0 if t == "family" else 0.0)
         elif t == "organization":
             size[n] = round(min(22.0, 10.0 + 1.6 * math.sqrt(oth[n] + lin[n])), 1)
             importance[n] = 0.5 * weight
         else:
             size[n] = round(min(15.0, 7.5 + 1.5 * math.sqrt(lin[n] + oth[n])), 1)
             importance[n] = 0.3 * weight
-    ranked = sorted(nodes, key=lambda n: (-importance[n], n))
-    top = set(ranked[: max(8, len(nodes) // 12)])
+    many = len(core) > 40
+    ranked = sorted(core, key=lambda n: (-importance[n], n))
+    top = set(ranked[: max(8, len(core) // 4)]) if many else set()
     font, width = {}, {}
     for n in nodes:
-        if n in top and importance[n] >= 3 and len(nodes) > 40:
-            font[n] = int(min(64, 26 + 6.0 * math.sqrt(importance[n])))
+        t = G.nodes[n]["type"]
+        if n in top and importance[n] >= 2.5:
+            font[n] = int(min(30, 17 + 3.0 * math.sqrt(importance[n])) if compact else
+                          min(56, 24 + 6.0 * math.sqrt(importance[n])))
+        elif t in _CORE and many and compact:
+            font[n] = 14 if t == "dataset" else 15
+        elif t in _CORE and many:
+            font[n] = 16 if t == "dataset" else 18
         else:
-            font[n] = 14 if G.nodes[n]["type"] in _CORE or len(nodes) <= 40 else 12
+            font[n] = 14 if t in _CORE or not many else 12
         width[n] = max(2 * size[n], _text_width(_label(G.nodes[n]["name"]), font[n]))
     return _Geometry(width, size, font, dict(lin), dict(oth))
 
@@ -484,26 +589,22 @@ def _neighbour_x(nodes: Iterable[str], edges: Sequence[tuple[str, str, str]],
     return {n: (sum(near[n]) / len(near[n]) if near[n] else default) for n in nodes}
 
 
-def _guide_extent(pos: dict[str, tuple[float, float]], guides: dict[str, Any]) -> None:
-    """The area the page's fit must show: records plus the guide labels."""
-    xs = [p[0] for p in pos.values()] + [g["x"] for g in guides["labels"]]
-    ys = [p[1] for p in pos.values()] + [g["y"] for g in guides["labels"]]
-    for v in guides["vlines"]:
-        xs.append(v["x"])
-    if xs and ys:
-        guides["extent"] = [round(min(xs), 1), round(min(ys) - 40, 1),
-                            round(max(xs), 1), round(max(ys) + 40, 1)]
+def _types_of(G: nx.MultiDiGraph, nodes: Iterable[str]) -> list[str]:
+    return sorted({G.nodes[n]["type"] for n in nodes}, key=RECORD_TYPES.index)
 
 
 def _hierarchy(G: nx.MultiDiGraph, nodes: Sequence[str], edges: Sequence[tuple[str, str, str]],
                geo: _Geometry) -> tuple[dict[str, tuple[float, float]], dict[str, Any]]:
-    """Generations top-down: parents above the records that derive from them."""
-    lineage = set(LINEAGE_RELATIONS)
+    """Generations top-down: parents above the records that derive from them (the
+    lineage view's records); under them, one band per type of the records outside
+    that lineage, the lineage view's types first. Each guide label names the types
+    it stands for, so the page shows it only when they are."""
+    core, core_edges = _primary(G, nodes, edges)
     parents: dict[str, list[str]] = defaultdict(list)
     children: dict[str, list[str]] = defaultdict(list)
     D = nx.DiGraph()
-    for u, v, k in edges:
-        if u != v and G.edges[u, v, k]["relation"] in lineage:
+    for u, v, _ in core_edges:
+        if u != v:
             D.add_edge(v, u)  # parent -> child
     for v, u in D.edges:
         parents[u].append(v)
@@ -548,23 +649,26 @@ def _hierarchy(G: nx.MultiDiGraph, nodes: Sequence[str], edges: Sequence[tuple[s
                 layer.sort(key=lambda n: (mean([x[p] for p in near[n]], x[n]), x[n]))
                 for j, n in enumerate(layer):
                     x[n] = j * 160.0
-    # coordinates: near the parents' centre, no overlaps, wide generations wrapped
-    max_width = max(2400.0, 40 * 160.0 * (len(level) / 400) ** 0.5)
-    pos: dict[str, tuple[float, float]] = {}
-    y = 0.0
+    # coordinates: near the parents' centre, no overlaps, wide generations wrapped at
+    # the width that shows the lineage largest on an ASPECT screen
+    base = max(2400.0, 40 * 160.0 * (len(level) / 400) ** 0.5)
+    best = None
+    for f in (0.45, 0.6, 0.8, 1.0, 1.3):
+        placed = _generations(layers, parents, geo, base * f)
+        if not placed:
+            break
+        x0, y0, x1, y1 = _bbox(placed, geo)
+        scale = min(ASPECT / (x1 - x0 + 1.0), 1.0 / (y1 - y0 + 1.0))
+        if best is None or scale > best[0] * 1.001:
+            best = (scale, placed)
+    pos: dict[str, tuple[float, float]] = dict(best[1]) if best else {}
+    y = _below(pos, geo) + _ROW * 0.6 if pos else 0.0
     labels: list[dict[str, Any]] = []
-    for i in range(depth):
-        for row in _rows(layers[i], geo, max_width):
-            desired = [mean([pos[p][0] for p in parents[n] if p in pos], 0.0) for n in row]
-            xs = _pav(desired, [geo.width[n] + _SPACING for n in row])
-            for n, xv in zip(row, xs, strict=True):
-                pos[n] = (xv, y)
-            y += _ROW
-        y += _ROW * 0.6
     if depth:
         labels.append({"text": f"lineage: {depth} generation{'s' if depth != 1 else ''}, "
-                               "parents above", "y": -_ROW * 0.6})
-    # records outside lineage: one band per type, under the records they describe
+                               "parents above", "y": -_ROW * 0.6,
+                       "types": _types_of(G, level)})
+    # records outside the lineage: one band per type, under the records they relate to
     rest = [n for n in nodes if n not in pos]
     if rest:
         y += _ROW * 0.5
@@ -573,12 +677,12 @@ def _hierarchy(G: nx.MultiDiGraph, nodes: Sequence[str], edges: Sequence[tuple[s
             by_type[G.nodes[n]["type"]].append(n)
         span = [p[0] for p in pos.values()] or [0.0]
         width = max(max(span) - min(span), 1600.0)
-        for t in _TYPE_ROWS:
+        for t in _BAND_ORDER:
             group = by_type.get(t)
             if not group:
                 continue
             want = _neighbour_x(group, edges, pos, (max(span) + min(span)) / 2)
-            labels.append({"text": _plural(t, len(group)), "y": y - _ROW * 0.45})
+            labels.append({"text": _plural(t, len(group)), "y": y - _ROW * 0.45, "types": [t]})
             for row in _band([(want[n], n) for n in group], geo, width):
                 for xv, n in row:
                     pos[n] = (xv, y)
@@ -588,9 +692,26 @@ def _hierarchy(G: nx.MultiDiGraph, nodes: Sequence[str], edges: Sequence[tuple[s
     for g in labels:
         g["x"] = round(left, 1)
         g["align"] = "left"
-    guides: dict[str, Any] = {"labels": labels, "vlines": []}
-    _guide_extent(pos, guides)
-    return pos, guides
+    return pos, {"labels": labels, "vlines": []}
+
+
+def _generations(layers: dict[int, list[str]], parents: dict[str, list[str]], geo: _Geometry,
+                 max_width: float) -> dict[str, tuple[float, float]]:
+    """Generations in rows top-down, each record near its parents' centre, no overlaps,
+    rows wider than ``max_width`` wrapped."""
+    pos: dict[str, tuple[float, float]] = {}
+    y = 0.0
+    for i in range(len(layers)):
+        for row in _rows(layers[i], geo, max_width):
+            desired = [sum(pos[p][0] for p in parents[n] if p in pos) /
+                       max(1, sum(1 for p in parents[n] if p in pos)) for n in row]
+            xs = _pav(desired, [geo.width[n] + _SPACING for n in row])
+            above = max(geo.size[n] for n in row)
+            for n, xv in zip(row, xs, strict=True):
+                pos[n] = (xv, y + above)
+            y += max(_ROW, above + max(geo.size[n] + geo.font[n] * 1.3 for n in row) + 30)
+        y += _ROW * 0.4
+    return pos
 
 
 def _plural(t: str, n: int) -> str:
@@ -598,7 +719,7 @@ def _plural(t: str, n: int) -> str:
             "benchmark": "benchmarks", "software": "software", "application": "applications",
             "license": "licences", "dataset": "datasets", "family": "families",
             "model": "models"}[t]
-    return f"{word} outside the lineage ({n})"
+    return f"{word} outside the lineage ({n})" if t in _CORE else f"{word} ({n})"
 
 
 def _year_span(d: str) -> tuple[float, float]:
@@ -635,29 +756,57 @@ def _pack_spans(items: list[tuple[float, float, str]],
 
 def _timeline(G: nx.MultiDiGraph, nodes: Sequence[str], edges: Sequence[tuple[str, str, str]],
               geo: _Geometry) -> tuple[dict[str, tuple[float, float]], dict[str, Any]]:
-    """x = release date; open weights above the axis, closed below, other records under
-    them, undated records at the bottom near what they are linked to.
+    """x = release date; open weights above the axis, closed below, then the lineage
+    view's other records (datasets, models of unknown access), the undated ones, and
+    last the other records (papers, techniques ...), dated then undated, near what
+    they are linked to.
 
-    Each year is as wide as its records need (busy years wider), so the dates keep
-    their order while 2023 does not collapse into a column."""
+    Each year is as wide as the lineage view's records need (busy years wider), so
+    the dates keep their order while 2023 does not collapse into a column; of a few
+    widths tried (more rows, or fewer), the one that shows the lineage view largest
+    on an :data:`ASPECT` screen."""
+    core = _primary(G, nodes, edges)[0]
+    if not core:
+        return _timeline_rows(G, nodes, edges, geo, set(), 9.0)
+    best = None
+    for rows in (5.0, 8.0, 12.0, 17.0, 24.0):
+        pos, guides = _timeline_rows(G, nodes, edges, geo, set(core), rows)
+        x0, y0, x1, y1 = _bbox({n: pos[n] for n in core}, geo)
+        scale = min(ASPECT / (x1 - x0 + 260.0), 1.0 / (y1 - y0 + 60.0))
+        if best is None or scale > best[0] * 1.001:
+            best = (scale, pos, guides)
+    assert best is not None
+    return best[1], best[2]
+
+
+def _timeline_rows(G: nx.MultiDiGraph, nodes: Sequence[str],
+                   edges: Sequence[tuple[str, str, str]], geo: _Geometry, core: set[str],
+                   rows_per_year: float) -> tuple[dict[str, tuple[float, float]], dict[str, Any]]:
+    """The timeline with years ``1 / rows_per_year`` as wide as their records' labels."""
     dated = [n for n in nodes if G.nodes[n]["date"]]
-    undated = [n for n in nodes if not G.nodes[n]["date"]]
     pos: dict[str, tuple[float, float]] = {}
     guides: dict[str, Any] = {"labels": [], "vlines": []}
     row = _ROW * 0.7
     y_end = 0.0
     x_lo, x_hi = 0.0, 1600.0
+    label_x = round(x_lo - 30, 1)
+
+    def lane_label(text: str, y: float, members: Iterable[str]) -> None:
+        guides["labels"].append({"text": text, "x": label_x, "y": round(y, 1),
+                                 "align": "right", "types": _types_of(G, members)})
+
     if dated:
         years = sorted({date_key(G.nodes[n]["date"])[0] for n in dated})
         need: dict[int, float] = defaultdict(float)
         for n in dated:
-            need[date_key(G.nodes[n]["date"])[0]] += geo.width[n] + _SPACING
+            share = 1.0 if n in core else 0.15  # hidden at first: they get more rows instead
+            need[date_key(G.nodes[n]["date"])[0]] += (geo.width[n] + _SPACING) * share
         start: dict[int, float] = {}
         width: dict[int, float] = {}
         xv = 0.0
         for year in range(years[0], years[-1] + 1):
             gap = year not in need
-            width[year] = 80.0 if gap else max(220.0, need[year] / 9.0)
+            width[year] = 60.0 if gap else max(160.0, need[year] / rows_per_year)
             start[year] = xv
             xv += width[year]
         x_lo, x_hi = 0.0, xv
@@ -668,37 +817,50 @@ def _timeline(G: nx.MultiDiGraph, nodes: Sequence[str], edges: Sequence[tuple[st
             lo, hi = _year_span(d)
             return (start[year] + lo * width[year], start[year] + hi * width[year], n)
 
-        lanes: dict[str, list[tuple[float, float, str]]] = {"open": [], "closed": [], "other": []}
+        lanes: dict[str, list[tuple[float, float, str]]] = {
+            "open": [], "closed": [], "other": [], "context": []}
         for n in dated:
             weights = getattr(G.nodes[n]["record"], "weights", None)
             modelish = G.nodes[n]["type"] in ("model", "family")
             lane = ("open" if modelish and weights in ("open", "restricted") else
-                    "closed" if modelish and weights == "closed" else "other")
+                    "closed" if modelish and weights == "closed" else
+                    "other" if n in core else "context")
             lanes[lane].append(span(n))
         top = -row
-        for r, items in enumerate(_pack_spans(lanes["open"], geo)):
+        open_rows = _pack_spans(lanes["open"], geo)
+        for items, y in zip(open_rows, _stack(open_rows, geo, -26.0, up=True), strict=True):
             for x, n in items:
-                pos[n] = (x, round(-row * (r + 1), 1))
-            top = -row * (r + 1)
-        bottom = row
-        for r, items in enumerate(_pack_spans(lanes["closed"], geo)):
+                pos[n] = (x, y)
+            top = y
+        closed_rows = _pack_spans(lanes["closed"], geo)
+        for items, y in zip(closed_rows, _stack(closed_rows, geo, 26.0), strict=True):
             for x, n in items:
-                pos[n] = (x, round(row * (r + 1), 1))
-            bottom = row * (r + 1)
-        y_end = bottom
-        label_x = round(x_lo - 30, 1)
-        guides["labels"] += [
-            {"text": "open weights ↑", "x": label_x, "y": round(-row, 1), "align": "right"},
-            {"text": "closed weights ↓", "x": label_x, "y": round(row, 1), "align": "right"},
-        ]
-        if lanes["other"]:
-            other_top = bottom + row * 2.0
-            guides["labels"].append({"text": "datasets, papers, other records", "x": label_x,
-                                     "y": round(other_top, 1), "align": "right"})
-            for r, items in enumerate(_pack_spans(lanes["other"], geo)):
+                pos[n] = (x, y)
+            y_end = y
+        if lanes["open"]:
+            lane_label("open weights ↑", pos[open_rows[0][0][1]][1], (n for *_, n in lanes["open"]))
+        if lanes["closed"]:
+            lane_label("closed weights ↓", pos[closed_rows[0][0][1]][1],
+                       (n for *_, n in lanes["closed"]))
+    else:
+        lanes = {"other": [], "context": []}
+    undated = [n for n in nodes if not G.nodes[n]["date"]]
+    for lane, text in (("other", ""), ("context", "papers, techniques, other records")):
+        if lane == "other":
+            kinds = {G.nodes[n]["type"] for *_, n in lanes[lane]}
+            text = ("datasets" if kinds == {"dataset"} else
+                    "datasets; access unknown" if "dataset" in kinds else "access unknown")
+        if lanes[lane]:
+            rows = _pack_spans(lanes[lane], geo)
+            ys = _stack(rows, geo, _below(pos, geo) + row * 1.2)
+            lane_label(text, ys[0], (n for *_, n in lanes[lane]))
+            for items, y in zip(rows, ys, strict=True):
                 for x, n in items:
-                    pos[n] = (x, round(other_top + row * r, 1))
-                y_end = other_top + row * r
+                    pos[n] = (x, y)
+                y_end = y
+        group = [n for n in undated if (n in core) == (lane == "other")]
+        y_end = _undated(G, group, edges, pos, geo, guides, y_end, x_lo, x_hi, label_x, row)
+    if dated:
         for year in range(years[0], years[-1] + 2):
             x = start[year] if year in start else x_hi
             guides["vlines"].append({"x": round(x, 1), "y0": round(top - row, 1),
@@ -706,29 +868,79 @@ def _timeline(G: nx.MultiDiGraph, nodes: Sequence[str], edges: Sequence[tuple[st
         guides["ticks"] = [{"x": round(start[y] + width[y] / 2, 1), "text": str(y)}
                            for y in range(years[0], years[-1] + 1) if y in need]
         guides["axis"] = {"y": 0, "x0": round(x_lo, 1), "x1": round(x_hi, 1)}
-    if undated:
-        y = y_end + row * 2.2
-        guides["labels"].append({"text": "undated", "x": round(x_lo - 30, 1), "y": round(y, 1),
-                                 "align": "right"})
-        want = _neighbour_x(undated, edges, pos, (x_lo + x_hi) / 2)
-        for items in _band([(want[n], n) for n in undated], geo, x_hi - x_lo):
-            for x, n in items:
-                pos[n] = (x, round(y, 1))
-            y += row
-    _guide_extent(pos, guides)
     return pos, guides
+
+
+def _stack(rows: list[list[tuple[float, str]]], geo: _Geometry, start: float,
+           up: bool = False) -> list[float]:
+    """The y of each row, from ``start`` (the edge nearest the axis) outwards: each
+    row as far from the last as its shapes and labels (below the shapes) need."""
+    ys: list[float] = []
+    edge = start
+    for items in rows:
+        above = max(geo.size[n] for _, n in items) + 4
+        below = max(geo.size[n] + geo.font[n] * 1.3 for _, n in items) + 4
+        y = edge - below if up else edge + above
+        ys.append(round(y, 1))
+        edge = y - above if up else y + below
+    return ys
+
+
+def _below(pos: dict[str, tuple[float, float]], geo: _Geometry) -> float:
+    """The lowest point of the records placed so far, labels included."""
+    return max((y + geo.size[n] + geo.font[n] * 1.3 for n, (_, y) in pos.items()), default=0.0)
+
+
+def _undated(G, group, edges, pos, geo, guides, y_end, x_lo, x_hi, label_x, row) -> float:
+    """A band of undated records under the records placed, each near what it is linked to."""
+    if not group:
+        return y_end
+    y = _below(pos, geo) + row * 1.6
+    guides["labels"].append({"text": "undated", "x": label_x, "y": round(y, 1), "align": "right",
+                             "types": _types_of(G, group), "undated": True})
+    want = _neighbour_x(group, edges, pos, (x_lo + x_hi) / 2)
+    rows = _band([(want[n], n) for n in group], geo, x_hi - x_lo)
+    for items, yv in zip(rows, _stack(rows, geo, y - max(geo.size[n] for _, n in rows[0]) - 4),
+                         strict=True):
+        for x, n in items:
+            pos[n] = (x, yv)
+        y_end = yv
+    return y_end
 
 
 def _force(G: nx.MultiDiGraph, nodes: Sequence[str], edges: Sequence[tuple[str, str, str]],
            geo: _Geometry) -> tuple[dict[str, tuple[float, float]], dict[str, Any]]:
-    """Force-directed (Fruchterman-Reingold, repulsion on a grid), per component; the
-    components are then packed in rows, largest first. Lineage relations pull hard,
-    other relations gently, except for records hanging on one relation only (a paper,
-    a licence), which stay near the record they belong to."""
+    """Force-directed, computed for the lineage view: its records (:func:`_primary`)
+    are laid out first and on their own, so the records the page hides at first do
+    not spread them out; the other records are then placed around their neighbours
+    (a second run in which the lineage records stay put), and those linked to none
+    of them are laid out apart and put below."""
+    core, core_edges = _primary(G, nodes, edges)
+    pos = _force_block(G, core, core_edges, geo)
+    rest = [n for n in nodes if n not in pos]
+    if rest:
+        pos.update(_around(G, nodes, edges, pos, geo))
+        loose = [n for n in rest if n not in pos]
+        if loose:
+            inside = set(loose)
+            block = _force_block(G, loose, [e for e in edges if e[0] in inside and e[1] in inside],
+                                 geo)
+            x0, _, _, y1 = _bbox(pos, geo) if pos else (0.0, 0.0, 0.0, -200.0)
+            bx0, by0, _, _ = _bbox(block, geo)
+            for n, (xv, yv) in block.items():
+                pos[n] = (round(xv - bx0 + x0, 1), round(yv - by0 + y1 + 200.0, 1))
+    return pos, {"labels": [], "vlines": []}
+
+
+def _adjacency(G: nx.MultiDiGraph, nodes: Sequence[str],
+               edges: Sequence[tuple[str, str, str]]) -> dict[str, dict[str, float]]:
+    """Spring strengths: lineage relations pull hard, other relations gently, except
+    for records hanging on one relation only (a paper, a licence), which stay near
+    the record they belong to."""
     lineage = set(LINEAGE_RELATIONS)
     adj: dict[str, dict[str, float]] = {n: {} for n in nodes}
     for u, v, k in edges:
-        if u == v:
+        if u == v or u not in adj or v not in adj:
             continue
         w = 1.0 if G.edges[u, v, k]["relation"] in lineage else 0.25
         adj[u][v] = max(adj[u].get(v, 0.0), w)
@@ -737,6 +949,16 @@ def _force(G: nx.MultiDiGraph, nodes: Sequence[str], edges: Sequence[tuple[str, 
         if len(adj[n]) == 1:
             (m,) = adj[n]
             adj[n][m] = adj[m][n] = max(adj[n][m], 0.9)
+    return adj
+
+
+def _force_block(G: nx.MultiDiGraph, nodes: Sequence[str], edges: Sequence[tuple[str, str, str]],
+                 geo: _Geometry) -> dict[str, tuple[float, float]]:
+    """Fruchterman-Reingold (repulsion on a grid) per component; the components are
+    packed in rows, largest first, and lone records in rows below them."""
+    if not nodes:
+        return {}
+    adj = _adjacency(G, nodes, edges)
     seen: set[str] = set()
     comps: list[list[str]] = []
     for n in nodes:
@@ -758,55 +980,226 @@ def _force(G: nx.MultiDiGraph, nodes: Sequence[str], edges: Sequence[tuple[str, 
         if len(comp) == 1:
             singles.append(comp[0])
             continue
-        p = _declutter(_fr(comp, adj, geo), geo)
-        laid.append((p, _bbox(p, geo)))
-    if singles:
-        singles.sort(key=lambda n: (_TYPE_ROWS.index(G.nodes[n]["type"]), G.nodes[n]["name"], n))
-        width = max(800.0, math.sqrt(sum(geo.width[n] + _SPACING for n in singles) * _ROW) * 1.6)
-        p = {}
-        y = 0.0
+        laid.append(_best_force(comp, adj, geo))
+    return _pack(G, laid, singles, geo)
+
+
+ASPECT = 1.35
+"""Width / height of the screen area the force layout is packed for (the page's canvas
+beside the sidebar, on a laptop or a 16:10 screen)."""
+
+
+def _pack(G: nx.MultiDiGraph, laid: list[tuple[dict[str, tuple[float, float]],
+                                                 tuple[float, float, float, float]]],
+          singles: list[str], geo: _Geometry) -> dict[str, tuple[float, float]]:
+    """Components and lone records packed to fill a screen: the largest component
+    first, the others (largest first) and then the lone records in rows in a column to
+    its right, or under it; of the column widths tried, the one whose whole picture
+    fits an :data:`ASPECT` screen at the largest scale."""
+    gap = 140.0
+    laid = sorted(laid, key=lambda item: (-len(item[0]), min(item[0])))
+    singles = sorted(singles, key=lambda n: (_BAND_ORDER.index(G.nodes[n]["type"]),
+                                              G.nodes[n]["name"], n))
+    if laid:
+        main, rest = laid[0], laid[1:]
+    else:
+        main, rest = None, []
+    main_w = main[1][2] - main[1][0] if main else 0.0
+    main_h = main[1][3] - main[1][1] if main else 0.0
+    widest = max([b[2] - b[0] for _, b in rest] +
+                 [geo.width[n] + _SPACING for n in singles] + [200.0])
+
+    def side(width: float) -> tuple[dict[str, tuple[float, float]], float, float]:
+        """Rows of the other components and the lone records in a column this wide."""
+        out: dict[str, tuple[float, float]] = {}
+        cx = cy = row_h = used = 0.0
+        for p, (x0, y0, x1, y1) in rest:
+            w, h = x1 - x0, y1 - y0
+            if cx > 0 and cx + w > width:
+                cx, cy, row_h = 0.0, cy + row_h + gap, 0.0
+            for n, (xv, yv) in p.items():
+                out[n] = (xv - x0 + cx, yv - y0 + cy)
+            cx += w + gap
+            used = max(used, cx - gap)
+            row_h = max(row_h, h)
+        y = cy + row_h + (gap if rest else 0.0) + _ROW * 0.3
         for row in _rows(singles, geo, width):
             x = 0.0
             for n in row:
                 x += (geo.width[n] + _SPACING) / 2
-                p[n] = (x, y)
+                out[n] = (x, y)
                 x += (geo.width[n] + _SPACING) / 2
-            y += _ROW
-        laid.append((p, _bbox(p, geo)))
-    laid.sort(key=lambda item: -len(item[0]))
-    # the largest component fills the width; smaller ones and loose records go in rows below
-    area = sum((b[2] - b[0] + 120) * (b[3] - b[1] + 120) for _, b in laid)
-    shelf = max(max((b[2] - b[0] for _, b in laid), default=0.0), math.sqrt(area) * 1.2)
-    pos: dict[str, tuple[float, float]] = {}
-    cx = cy = row_h = 0.0
-    for p, (x0, y0, x1, y1) in laid:
-        w, h = x1 - x0, y1 - y0
-        if cx > 0 and cx + w > shelf:
-            cx, cy, row_h = 0.0, cy + row_h + 140.0, 0.0
+            used = max(used, x)
+            y += max(_ROW, max(geo.size[n] + geo.font[n] * 1.6 for n in row) + 24)
+        return out, used, (y if singles else cy + row_h)
+
+    options = []
+    if main:
+        below = max(main_w, widest)
+        options.append(("below", below))
+        total = sum((b[2] - b[0]) * (b[3] - b[1]) for _, b in rest) + sum(
+            (geo.width[n] + _SPACING) * _ROW for n in singles)
+        for f in (0.2, 0.3, 0.4, 0.55, 0.75, 1.0):
+            width = max(widest, main_w * f, math.sqrt(total) * f)
+            options.append(("right", width))
+    else:
+        options.append(("below", max(widest, math.sqrt(sum(
+            (geo.width[n] + _SPACING) * _ROW for n in singles)) * ASPECT)))
+    best: tuple[float, dict[str, tuple[float, float]]] | None = None
+    for where, width in options:
+        p, used, height = side(width)
+        pos: dict[str, tuple[float, float]] = {}
+        if main:
+            x0, y0 = main[1][0], main[1][1]
+            for n, (xv, yv) in main[0].items():
+                pos[n] = (xv - x0, yv - y0)
+        if where == "right":
+            dx, dy = main_w + gap, 0.0
+            w_all, h_all = main_w + gap + used, max(main_h, height)
+        else:
+            dx, dy = 0.0, (main_h + gap if main else 0.0)
+            w_all, h_all = max(main_w, used), dy + height
         for n, (xv, yv) in p.items():
-            pos[n] = (round(xv - x0 + cx, 1), round(yv - y0 + cy, 1))
-        cx += w + 140.0
-        row_h = max(row_h, h)
-    return pos, {"labels": [], "vlines": []}
+            pos[n] = (xv + dx, yv + dy)
+        scale = min(ASPECT / max(w_all, 1.0), 1.0 / max(h_all, 1.0))
+        if best is None or scale > best[0] * 1.001:
+            best = (scale, pos)
+    assert best is not None
+    return {n: (round(x, 1), round(y, 1)) for n, (x, y) in best[1].items()}
+
+
+def _around(G: nx.MultiDiGraph, nodes: Sequence[str], edges: Sequence[tuple[str, str, str]],
+            placed: dict[str, tuple[float, float]], geo: _Geometry) -> dict[str, tuple[float, float]]:
+    """Positions for the records linked (directly or not) to the ``placed`` ones: they
+    start next to their placed neighbours and settle in a force run in which the
+    placed records do not move."""
+    adj = _adjacency(G, nodes, edges)
+    order: list[str] = []
+    seen = set(placed)
+    queue = deque(n for n in nodes if n in placed)
+    while queue:
+        m = queue.popleft()
+        for o in sorted(adj[m]):
+            if o not in seen:
+                seen.add(o)
+                order.append(o)
+                queue.append(o)
+    if not order:
+        return {}
+    k = FORCE["k"]
+    golden = math.pi * (3 - math.sqrt(5))
+    init = dict(placed)
+    for j, n in enumerate(order):
+        near = [init[o] for o in adj[n] if o in init]
+        cx = sum(p[0] for p in near) / len(near)
+        cy = sum(p[1] for p in near) / len(near)
+        r = k * (0.7 if len(near) == 1 else 0.35)
+        init[n] = (cx + r * math.cos(j * golden), cy + r * math.sin(j * golden))
+    comp = [n for n in nodes if n in placed] + order
+    p = _fr(comp, adj, geo, init=init, fixed=set(placed), gravity=0.0,
+            iterations=120, temp=k * 1.5)
+    return {n: (round(p[n][0], 1), round(p[n][1], 1)) for n in order}
+
+
+_TRIES = ((1.0, 0.0), (0.9, 2.1), (1.15, 4.2))
+"""Force runs tried on a component of up to :data:`_TRY_MAX` records: (spring length
+as a share of ``FORCE["k"]``, turn of the starting spiral); the best drawn one wins."""
+_TRY_MAX = 400
+
+
+def _best_force(comp: list[str], adj: dict[str, dict[str, float]], geo: _Geometry
+                ) -> tuple[dict[str, tuple[float, float]], tuple[float, float, float, float]]:
+    """A component laid out by force: of the runs in :data:`_TRIES` (one for big
+    components), the one that fits a screen largest with the fewest labels covered."""
+    tries = _TRIES if len(comp) <= _TRY_MAX else _TRIES[:1]
+    best = None
+    for scale, turn in tries:
+        # screens and labels are wide: stretch a little horizontally
+        p = {m: (xy[0] * 1.3, xy[1])
+             for m, xy in _fr(comp, adj, geo, k=FORCE["k"] * scale, turn=turn).items()}
+        p = _declutter(p, geo)
+        box = _bbox(p, geo)
+        if len(tries) == 1:
+            return p, box
+        cost = _clutter(p, adj, geo) * max((box[2] - box[0]) / ASPECT, box[3] - box[1])
+        if best is None or cost < best[0] * 0.999:
+            best = (cost, p, box)
+    assert best is not None
+    return best[1], best[2]
+
+
+def _clutter(p: dict[str, tuple[float, float]], adj: dict[str, dict[str, float]],
+             geo: _Geometry) -> float:
+    """1 + a penalty for labels over other records' shapes and big labels crossed by
+    relations: what makes a drawing hard to read besides its size."""
+    labels = {}
+    for n, (x, y) in p.items():
+        half = geo.width[n] / 2
+        labels[n] = (x - half, y + geo.size[n] + 2, x + half, y + geo.size[n] + 2 + geo.font[n] * 1.15)
+    covered = 0
+    order = sorted(p, key=lambda n: p[n][0] - geo.size[n])
+    shapes = [(p[n][0] - geo.size[n], p[n][1] - geo.size[n], p[n][0] + geo.size[n],
+               p[n][1] + geo.size[n], n) for n in order]
+    for n, (x0, y0, x1, y1) in labels.items():
+        for sx0, sy0, sx1, sy1, m in shapes:
+            if sx0 >= x1:
+                break
+            if m != n and sx1 > x0 and sy1 > y0 and sy0 < y1:
+                covered += 1
+    crossed = 0
+    big = [n for n in p if geo.font[n] > 20]
+    for u in p:
+        for v in adj[u]:
+            if v not in p or u >= v:
+                continue
+            for n in big:
+                if n != u and n != v and _crosses(p[u], p[v], labels[n]):
+                    crossed += 1
+    return 1.0 + 0.05 * covered + 0.015 * crossed
+
+
+def _crosses(a: tuple[float, float], b: tuple[float, float],
+             box: tuple[float, float, float, float]) -> bool:
+    """Whether the segment from ``a`` to ``b`` passes through ``box`` (Liang-Barsky)."""
+    x0, y0 = a
+    dx, dy = b[0] - x0, b[1] - y0
+    t0, t1 = 0.0, 1.0
+    for pp, qq in ((-dx, x0 - box[0]), (dx, box[2] - x0), (-dy, y0 - box[1]), (dy, box[3] - y0)):
+        if pp == 0:
+            if qq < 0:
+                return False
+        elif pp < 0:
+            t0 = max(t0, qq / pp)
+        else:
+            t1 = min(t1, qq / pp)
+    return t0 < t1
 
 
 def _declutter(p: dict[str, tuple[float, float]], geo: _Geometry,
                rounds: int = 60) -> dict[str, tuple[float, float]]:
-    """Push apart the records with big labels until their labels do not overlap."""
-    big = sorted((n for n in p if geo.font[n] > 14), key=lambda n: (-geo.font[n], n))[:80]
+    """Push apart the records with big labels until their labels do not overlap (a
+    sweep over the boxes sorted by their left edge finds the overlapping pairs)."""
+    big = sorted((n for n in p if geo.font[n] > 14), key=lambda n: (-geo.font[n], n))[:200]
     pos = {n: list(xy) for n, xy in p.items()}
+    half = {n: geo.width[n] / 2 + 8 for n in big}
+    low = {n: geo.size[n] + geo.font[n] * 1.5 for n in big}
 
     def box(n: str) -> tuple[float, float, float, float]:
         x, y = pos[n]
-        half = geo.width[n] / 2 + 8
-        return (x - half, y - geo.size[n], x + half, y + geo.size[n] + geo.font[n] * 1.5)
+        return (x - half[n], y - geo.size[n], x + half[n], y + low[n])
 
     for _ in range(rounds):
         moved = False
-        for i, a in enumerate(big):
-            ax0, ay0, ax1, ay1 = box(a)
-            for b in big[i + 1:]:
-                bx0, by0, bx1, by1 = box(b)
+        boxes = {n: box(n) for n in big}
+        order = sorted(big, key=lambda n: (boxes[n][0], n))
+        left = [boxes[n][0] for n in order]
+        for i, a in enumerate(order):
+            for j in range(i + 1, len(order)):
+                if left[j] >= boxes[a][2]:
+                    break  # sorted by left edge: the boxes after this one start further right
+                b = order[j]
+                ax0, ay0, ax1, ay1 = boxes[a]
+                bx0, by0, bx1, by1 = boxes[b]
                 ox, oy = min(ax1, bx1) - max(ax0, bx0), min(ay1, by1) - max(ay0, by0)
                 if ox <= 0 or oy <= 0:
                     continue
@@ -819,7 +1212,7 @@ def _declutter(p: dict[str, tuple[float, float]], geo: _Geometry,
                     sign = 1 if pos[b][0] >= pos[a][0] else -1
                     pos[a][0] -= sign * ox / 2
                     pos[b][0] += sign * ox / 2
-                ax0, ay0, ax1, ay1 = box(a)
+                boxes[a], boxes[b] = box(a), box(b)
         if not moved:
             break
     return {n: (xy[0], xy[1]) for n, xy in pos.items()}
@@ -833,45 +1226,80 @@ def _bbox(p: dict[str, tuple[float, float]], geo: _Geometry) -> tuple[float, flo
 
 
 _HALF_STENCIL = ((0, 0), (1, 0), (1, 1), (0, 1), (-1, 1))
-FORCE = {"k": 140.0, "gravity": 0.012, "iterations": 160, "room": 0.6, "cell": 3.0}
+_STENCIL = tuple((ox, oy) for ox in (-1, 0, 1) for oy in (-1, 0, 1))
+FORCE = {"k": 100.0, "gravity": 0.012, "iterations": 160, "room": 0.6, "cell": 3.0}
 
 
-def _fr(comp: list[str], adj: dict[str, dict[str, float]],
-        geo: _Geometry) -> dict[str, tuple[float, float]]:
+def _fr(comp: list[str], adj: dict[str, dict[str, float]], geo: _Geometry, *,
+        init: dict[str, tuple[float, float]] | None = None, fixed: set[str] | None = None,
+        gravity: float | None = None, iterations: int | None = None,
+        temp: float | None = None, k: float | None = None,
+        turn: float = 0.0) -> dict[str, tuple[float, float]]:
+    """Fruchterman-Reingold on ``comp`` with spring length ``k``: from ``init`` (or a
+    sunflower spiral, turned by ``turn`` radians, in breadth-first order from the
+    best-connected record), ``fixed`` records staying put."""
     n = len(comp)
     index = {m: i for i, m in enumerate(comp)}
-    # start on a sunflower spiral in breadth-first order from the best-connected record
-    start = max(comp, key=lambda m: (len(adj[m]), -index[m]))
-    order, seen, queue = [], {start}, deque([start])
-    while queue:
-        m = queue.popleft()
-        order.append(m)
-        for o in sorted(adj[m], key=lambda o: (-len(adj[o]), o)):
-            if o not in seen:
-                seen.add(o)
-                queue.append(o)
-    k = FORCE["k"]
-    golden = math.pi * (3 - math.sqrt(5))
+    k = FORCE["k"] if k is None else k
     xs = [0.0] * n
     ys = [0.0] * n
-    for j, m in enumerate(order):
-        r = k * 0.6 * math.sqrt(j)
-        xs[index[m]] = r * math.cos(j * golden)
-        ys[index[m]] = r * math.sin(j * golden)
-    pairs = [(index[a], index[b], w) for a in comp for b, w in adj[a].items() if index[a] < index[b]]
+    if init is None:
+        start = max(comp, key=lambda m: (len(adj[m]), -index[m]))
+        order, seen, queue = [], {start}, deque([start])
+        while queue:
+            m = queue.popleft()
+            order.append(m)
+            for o in sorted(adj[m], key=lambda o: (-len(adj[o]), o)):
+                if o not in seen and o in index:
+                    seen.add(o)
+                    queue.append(o)
+        golden = math.pi * (3 - math.sqrt(5))
+        for j, m in enumerate(order):
+            r = k * 0.6 * math.sqrt(j)
+            xs[index[m]] = r * math.cos(j * golden + turn)
+            ys[index[m]] = r * math.sin(j * golden + turn)
+    else:
+        for m, i in index.items():
+            xs[i], ys[i] = init[m]
+    fixed = fixed or set()
+    free = [i for i, m in enumerate(comp) if m not in fixed]
+    pairs = [(index[a], index[b], w) for a in comp for b, w in adj[a].items()
+             if b in index and index[a] < index[b] and not (a in fixed and b in fixed)]
     room = [max(k, geo.width[m] * FORCE["room"] + geo.size[m]) for m in comp]
-    iterations = int(FORCE["iterations"] * min(1.0, (300 / n) ** 0.6))
-    temp = k * max(1.0, math.sqrt(n)) * 0.3
-    cool = (1.0 / temp) ** (1.0 / iterations)
+    if iterations is None:
+        iterations = int(FORCE["iterations"] * min(1.0, (300 / n) ** 0.6))
+    if temp is None:
+        temp = k * max(1.0, math.sqrt(n)) * 0.3
+    cool = (1.0 / temp) ** (1.0 / max(1, iterations))
     cell = FORCE["cell"] * k
     cell2 = cell * cell
-    gravity = FORCE["gravity"]
+    if gravity is None:
+        gravity = FORCE["gravity"]
     for _ in range(iterations):
         dx = [0.0] * n
         dy = [0.0] * n
         grid: dict[tuple[int, int], list[int]] = defaultdict(list)
         for i in range(n):
             grid[(int(xs[i] // cell), int(ys[i] // cell))].append(i)
+        if fixed:  # only the free records move: their repulsion from every record near
+            for i in free:
+                xi, yi, ri = xs[i], ys[i], room[i]
+                gx, gy = int(xi // cell), int(yi // cell)
+                for ox, oy in _STENCIL:
+                    for j in grid.get((gx + ox, gy + oy), ()):
+                        if j == i:
+                            continue
+                        ddx, ddy = xi - xs[j], yi - ys[j]
+                        d2 = ddx * ddx + ddy * ddy
+                        if d2 >= cell2:
+                            continue
+                        if d2 < 1e-6:
+                            ddx, ddy, d2 = (i - j) * 0.1, 0.1, 0.02
+                        kk = (ri + room[j]) * 0.5
+                        f = kk * kk / d2
+                        dx[i] += ddx * f
+                        dy[i] += ddy * f
+            grid = {}
         # each pair once: a cell with itself and with four of its neighbours
         for (gx, gy), members in grid.items():
             for ox, oy in _HALF_STENCIL:
@@ -902,7 +1330,7 @@ def _fr(comp: list[str], adj: dict[str, dict[str, float]],
             dy[i] -= ddy * f
             dx[j] += ddx * f
             dy[j] += ddy * f
-        for i in range(n):
+        for i in free:
             dx[i] -= xs[i] * gravity
             dy[i] -= ys[i] * gravity
             d = math.sqrt(dx[i] * dx[i] + dy[i] * dy[i])
@@ -911,8 +1339,7 @@ def _fr(comp: list[str], adj: dict[str, dict[str, float]],
                 xs[i] += dx[i] * step
                 ys[i] += dy[i] * step
         temp *= cool
-    # screens and labels are wide: stretch a little horizontally
-    return {m: (xs[index[m]] * 1.3, ys[index[m]]) for m in comp}
+    return {m: (xs[index[m]], ys[index[m]]) for m in comp}
 
 
 def layout_positions(
@@ -931,7 +1358,7 @@ def layout_positions(
     """
     if layout not in LAYOUTS:
         raise QueryError(f"unknown layout {layout!r}. Use one of: {', '.join(LAYOUTS)}.")
-    geo = _geometry(G, nodes, edges)
+    geo = _geometry(G, nodes, edges, layout)
     return _layout(G, nodes, edges, layout, geo)[0]
 
 
@@ -1030,18 +1457,19 @@ def _edge_json(G: nx.MultiDiGraph, u: str, v: str, k: str, i: int | str) -> dict
 def page_data(G: nx.MultiDiGraph, sel: Selection, layout: str = "force") -> dict[str, Any]:
     """Everything the page shows, as JSON-ready data (the page's only input).
 
-    ``nodes`` carry what the tooltip and the details panel show and a position
-    in each layout; ``edges`` are drawn; ``context_edges`` link a shown record
+    ``nodes`` carry what the tooltip and the details panel show and, in each
+    layout, a position, a shape size and a label font; ``edges`` are drawn; ``context_edges`` link a shown record
     to one left out (listed in the details panel, not drawn), whose names are
-    in ``others``.
+    in ``others``. ``view`` lists the record types and relation kinds ticked
+    when the page opens (:func:`initial_view`).
     """
     if layout not in LAYOUTS:
         raise QueryError(f"unknown layout {layout!r}. Use one of: {', '.join(LAYOUTS)}.")
-    geo = _geometry(G, sel.nodes, sel.edges)
+    geos = {name: _geometry(G, sel.nodes, sel.edges, name) for name in LAYOUTS}
     positions: dict[str, dict[str, tuple[float, float]]] = {}
     guides: dict[str, Any] = {}
     for name in LAYOUTS:
-        positions[name], guides[name] = _layout(G, sel.nodes, sel.edges, name, geo)
+        positions[name], guides[name] = _layout(G, sel.nodes, sel.edges, name, geos[name])
     from .build import category
 
     nodes = []
@@ -1050,7 +1478,8 @@ def page_data(G: nx.MultiDiGraph, sel: Selection, layout: str = "force") -> dict
         rec = data["record"]
         item: dict[str, Any] = {
             "id": n, "name": data["name"], "label": _label(data["name"]), "type": data["type"],
-            "size": geo.size[n], "font": geo.font[n],
+            "size": {name: geos[name].size[n] for name in LAYOUTS},
+            "font": {name: geos[name].font[n] for name in LAYOUTS},
             "pos": {name: [round(positions[name][n][0], 1), round(positions[name][n][1], 1)]
                     for name in LAYOUTS},
         }
@@ -1092,6 +1521,13 @@ def page_data(G: nx.MultiDiGraph, sel: Selection, layout: str = "force") -> dict
                    "total_edges": sel.total_edges},
         "focus": sel.focus,
         "auto_focus": sel.auto_focus,
+        "view": {  # ticked in the legend when the page opens (the rest is one tick away)
+            "types": [t for t in present_types
+                      if sel.view_types is None or t in sel.view_types],
+            "relations": [r for r in present_kinds
+                          if sel.view_relations is None or r in sel.view_relations],
+            "lineage": sel.view_types is not None,
+        },
         "left_out": sel.left_out,
         "notes": sel.notes,
         "years": [years[0], years[-1]] if years else None,

@@ -299,6 +299,31 @@ def _drawn(page: Page, nodes: int, edges: int | None = None, timeout: float = 20
     assert drawn["nodes"] == nodes and (edges is None or drawn["edges"] == edges), drawn
 
 
+LINEAGE_TYPES = ("model", "family", "dataset")
+
+
+def _expected(G, types=LINEAGE_TYPES, kinds=None, nodes=None) -> dict[str, int]:
+    """What the page should draw, computed from the graph: the records of ``types``
+    (among ``nodes``) and the relations of ``kinds`` (default: weight and data
+    lineage) between two of them. The defaults are the lineage view the page opens on."""
+    from lineage.records import LINEAGE_RELATIONS
+
+    kinds = set(LINEAGE_RELATIONS if kinds is None else kinds)
+    shown = {n for n in (G if nodes is None else nodes) if G.nodes[n]["type"] in types}
+    edges = [1 for u, v, r in G.edges(data="relation")
+             if u in shown and v in shown and r in kinds]
+    return {"nodes": len(shown), "edges": len(edges)}
+
+
+def _click(page: Page, selector: str) -> None:
+    page.evaluate(f"document.querySelector({json.dumps(selector)}).click()")
+
+
+def _ticked(page: Page, what: str) -> list[str]:
+    return page.evaluate(f"Array.from(document.querySelectorAll('#{what}-filter input'))"
+                         f".filter(i => i.checked).map(i => i.dataset.{what})")
+
+
 def _node_dom(page: Page, node: str) -> tuple[float, float]:
     """Viewport coordinates of a node's centre."""
     xy = page.evaluate(f"""(function(){{
@@ -312,12 +337,24 @@ def _node_dom(page: Page, node: str) -> tuple[float, float]:
 # --- tests ------------------------------------------------------------------------------------
 
 
-def test_page_draws_every_record_and_relation_offline_without_errors(page, tmp_path):
+def test_page_opens_on_the_lineage_view_offline_without_errors(page, tmp_path):
+    from lineage.records import LINEAGE_RELATIONS
+
     G = _graph(TINY)
     page.open(_export(G, tmp_path))
+    want = _expected(G)
+    assert 0 < want["nodes"] < G.number_of_nodes() and 0 < want["edges"] < G.number_of_edges()
     drawn = page.evaluate("window.lineageView.drawn")
-    assert drawn == {"nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
+    assert drawn == want
+    # everything else is in the page, hidden until ticked
     assert page.evaluate("window.lineageView.nodes.length") == G.number_of_nodes()
+    assert page.evaluate("window.lineageView.edges.length") == G.number_of_edges()
+    assert _ticked(page, "type") == list(LINEAGE_TYPES)
+    present = {r for *_, r in G.edges(data="relation")}
+    assert set(_ticked(page, "relation")) == present & set(LINEAGE_RELATIONS)
+    unticked = page.evaluate("Array.from(document.querySelectorAll('#type-filter input'))"
+                             ".filter(i => !i.checked).map(i => i.dataset.type)")
+    assert set(unticked) == {G.nodes[n]["type"] for n in G} - set(LINEAGE_TYPES)
     # something was really painted: the canvas has many non-background pixels
     painted = page.evaluate("""(function(){
         var c = document.querySelector('#graph canvas'), ctx = c.getContext('2d');
@@ -326,8 +363,11 @@ def test_page_draws_every_record_and_relation_offline_without_errors(page, tmp_p
         return n;
     })()""")
     assert painted > 2000
-    assert page.evaluate("document.getElementById('summary').textContent").startswith(
-        f"{G.number_of_nodes()} of {G.number_of_nodes()} records shown")
+    summary = page.evaluate("document.getElementById('summary-text').textContent")
+    assert summary == (f"{want['nodes']} of {G.number_of_nodes()} records shown (organizations, "
+                       f"techniques … hidden: tick them in the legend), {want['edges']} of "
+                       f"{G.number_of_edges()} relations.")
+    assert page.evaluate("document.getElementById('show-all').hidden") is False
     assert page.errors() == []
     assert page.dialogs() == []
     _assert_offline(page)
@@ -403,10 +443,51 @@ def test_click_and_hover_show_details_and_tooltip(page, tmp_path):
     assert page.errors() == []
 
 
+def test_ticking_the_legend_shows_the_rest_and_all_types_draw_the_whole_graph(page, tmp_path):
+    G = _graph(TINY)
+    page.open(_export(G, tmp_path))
+    lineage = [r for r in {r for *_, r in G.edges(data="relation")}
+               if r not in ("developed_by", "evaluated_on", "licensed_under", "introduced_in",
+                            "uses_technique", "uses_model")]
+    # a type: its records, and the relation kinds linking them to the records shown
+    _click(page, "#type-filter input[data-type=organization]")
+    _drawn(page, **_expected(G, LINEAGE_TYPES + ("organization",), lineage + ["developed_by"]))
+    assert "developed_by" in _ticked(page, "relation")
+    # a relation kind: its relations, and the records at their far end
+    _click(page, "#relation-filter input[data-relation=evaluated_on]")
+    assert "benchmark" in _ticked(page, "type")
+    _drawn(page, **_expected(G, LINEAGE_TYPES + ("organization", "benchmark"),
+                             lineage + ["developed_by", "evaluated_on"]))
+    # every type ticked: the whole graph
+    for t in page.evaluate("Array.from(document.querySelectorAll('#type-filter input'))"
+                           ".filter(i => !i.checked).map(i => i.dataset.type)"):
+        _click(page, f"#type-filter input[data-type={t}]")
+    _drawn(page, G.number_of_nodes(), G.number_of_edges())
+    n, m = G.number_of_nodes(), G.number_of_edges()
+    assert page.evaluate("document.getElementById('summary-text').textContent") == (
+        f"{n} of {n} records shown, {m} of {m} relations.")
+    assert page.evaluate("document.getElementById('show-all').hidden") is True
+    # reset: back to the lineage view; "Show everything": all of it in one click
+    _click(page, "#reset")
+    _drawn(page, **_expected(G))
+    _click(page, "#show-all")
+    _drawn(page, n, m)
+    # a hidden record asked for by search is shown with its type
+    _click(page, "#reset")
+    _drawn(page, **_expected(G))
+    page.type_text("#search", "Meta")
+    assert page.wait_for("document.querySelector('#suggestions li .s-name') && "
+                         "document.querySelector('#suggestions li .s-name').textContent") == "Meta AI"
+    page.press("Enter", 13)
+    assert page.wait_for("window.lineageView.state.selected") == "meta"
+    _drawn(page, **_expected(G, LINEAGE_TYPES + ("organization",), lineage + ["developed_by"]))
+    assert page.errors() == []
+
+
 def test_layouts_filters_and_year_range(page, tmp_path):
     G = _graph(TINY)
     page.open(_export(G, tmp_path, layout="timeline"))
-    n, m = G.number_of_nodes(), G.number_of_edges()
+    n, m = _expected(G).values()
     assert page.evaluate("window.lineageView.layout") == "timeline"
     # timeline: x grows with the release date
     xs = page.evaluate("(function(){var p = window.lineageView.network.getPositions();"
@@ -417,23 +498,31 @@ def test_layouts_filters_and_year_range(page, tmp_path):
         assert page.evaluate("window.lineageView.layout") == name
         page.browser.pump(0.2)
         _drawn(page, n, m)
-    # type filter: hiding organizations hides their developed_by edges too
-    orgs = [x for x in G if G.nodes[x]["type"] == "organization"]
-    org_edges = sum(1 for u, v in G.edges() if u in orgs or v in orgs)
-    page.evaluate("document.querySelector('#type-filter input[data-type=organization]').click()")
-    _drawn(page, n - len(orgs), m - org_edges)
+    # the guide labels of hidden records are hidden too
+    page.evaluate("document.querySelector('#layouts button[data-layout=timeline]').click()")
+    labels = page.evaluate("window.lineageView.guideLabels()")
+    assert "open weights ↑" in labels and "papers, techniques, other records" not in labels
+    _click(page, "#show-all")
+    assert "papers, techniques, other records" in page.evaluate(
+        "window.lineageView.guideLabels()")
+    _click(page, "#reset")
+    _drawn(page, n, m)
+    # type filter: hiding datasets hides their trained_on and generated_by edges too
+    page.evaluate("document.querySelector('#type-filter input[data-type=dataset]').click()")
+    _drawn(page, **_expected(G, ("model", "family")))
     # relation filter
-    ft = sum(1 for *_, r in G.edges(data="relation") if r == "finetune")
     page.evaluate("document.getElementById('reset').click()")
     page.evaluate("document.querySelector('#relation-filter input[data-relation=finetune]').click()")
-    _drawn(page, n, m - ft)
+    from lineage.records import LINEAGE_RELATIONS
+
+    _drawn(page, **_expected(G, kinds=[r for r in LINEAGE_RELATIONS if r != "finetune"]))
     # years: only 2023, without undated records
     page.evaluate("document.getElementById('reset').click()")
     page.evaluate("""(function(){ var f = document.getElementById('year-from');
         f.value = 2023; f.dispatchEvent(new Event('input'));
         document.getElementById('show-undated').click(); })()""")
     in_2023 = [x for x in G if (G.nodes[x]["date"] or "").startswith("2023")]
-    _drawn(page, len(in_2023))
+    _drawn(page, _expected(G, nodes=in_2023)["nodes"])
     assert page.errors() == []
 
 
@@ -505,6 +594,7 @@ def test_injection_probe_renders_hostile_strings_as_text(page, tmp_path):
 
 def test_big_graph_opens_as_a_focus_view_that_says_what_was_left_out(page, tmp_path):
     from graph.build import build_graph
+    from graph.html import select
     from lineage.load import loads
 
     from .test_html import synthetic_yaml
@@ -514,7 +604,11 @@ def test_big_graph_opens_as_a_focus_view_that_says_what_was_left_out(page, tmp_p
     page.open(path, timeout=120)
     drawn = page.evaluate("window.lineageView.drawn")
     counts = page.evaluate("window.lineageView.data.counts")
-    assert drawn["nodes"] == counts["nodes"] <= 600 and drawn["edges"] == counts["edges"]
+    on_page = select(G, max_nodes=600).nodes
+    assert counts["nodes"] == len(on_page) <= 600
+    assert drawn == _expected(G, nodes=on_page)  # it opens on the lineage view too
+    _click(page, "#show-all")
+    _drawn(page, counts["nodes"], counts["edges"], timeout=60)
     notes = page.evaluate("document.getElementById('notes').hidden ? '' : "
                           "document.getElementById('notes').textContent")
     assert "Focus view" in notes and "Left out:" in notes
@@ -523,15 +617,30 @@ def test_big_graph_opens_as_a_focus_view_that_says_what_was_left_out(page, tmp_p
     assert page.errors() == []
 
 
-def test_shipped_knowledge_base_draws_whole(page, tmp_path):
+def test_shipped_knowledge_base_opens_on_its_lineage_and_draws_whole(page, tmp_path):
     from graph.build import build_graph
+    from graph.query import resolve
     from lineage.load import load
 
     # check=False: curators may be mid-edit; the page must draw whatever loads
     G = build_graph(load([], shipped=True, check=False))
     page.open(_export(G, tmp_path), timeout=120)
-    assert page.evaluate("window.lineageView.drawn") == {"nodes": G.number_of_nodes(),
-                                                        "edges": G.number_of_edges()}
+    assert page.evaluate("window.lineageView.drawn") == _expected(G)
+    summary = page.evaluate("document.getElementById('summary-text').textContent")
+    assert summary.startswith(f"{_expected(G)['nodes']} of {G.number_of_nodes()} records shown (")
+    assert "hidden: tick them in the legend" in summary
+    # the main models' labels are readable at the zoom the page opens with
+    scale = page.evaluate("window.lineageView.network.getScale()")
+    fonts = page.evaluate("Object.fromEntries(window.lineageView.data.nodes.map(n => [n.id, n.font.force]))")
+    for name in ("LLaMA", "Llama 2", "GPT-3", "ChatGPT", "GPT-4", "Alpaca", "Vicuna", "Koala",
+                 "Codex"):
+        node = resolve(G, name)
+        assert fonts[node] * scale >= 10, (name, fonts[node], scale)
+    # ticking every type draws the whole graph
+    for t in page.evaluate("Array.from(document.querySelectorAll('#type-filter input'))"
+                           ".filter(i => !i.checked).map(i => i.dataset.type)"):
+        _click(page, f"#type-filter input[data-type={t}]")
+    _drawn(page, G.number_of_nodes(), G.number_of_edges())
     assert page.errors() == []
     _assert_offline(page)
 

@@ -15,8 +15,11 @@ from graph import query
 from graph.html import (
     DEFAULT_MAX_NODES,
     LAYOUTS,
+    LINEAGE_VIEW_RELATIONS,
+    LINEAGE_VIEW_TYPES,
     RELATION_COLOURS,
     TYPE_STYLE,
+    initial_view,
     json_for_script,
     layout_positions,
     page_data,
@@ -25,7 +28,7 @@ from graph.html import (
     write_html,
 )
 from lineage.errors import OutputError, QueryError, UnknownRecordError
-from lineage.records import RECORD_TYPES, RELATION_KINDS, date_key
+from lineage.records import LINEAGE_RELATIONS, RECORD_TYPES, RELATION_KINDS, date_key
 from tests.conftest import TINY
 
 
@@ -270,6 +273,159 @@ def test_unknown_focus_suggests_names(G):
         to_html(G, focus="vicunna")
     with pytest.raises(QueryError, match="unknown layout 'circle'"):
         to_html(G, layout="circle")
+
+
+# --- the lineage view: what an unfocused page opens showing -----------------------------
+
+
+def lineage_view(G, nodes=None):
+    """The records and relations the lineage view shows, computed from the graph:
+    models, families and datasets, and the weight and data lineage between them."""
+    nodes = list(G) if nodes is None else nodes
+    shown = {n for n in nodes if G.nodes[n]["type"] in ("model", "family", "dataset")}
+    edges = {(u, v, k) for u, v, k, r in G.edges(keys=True, data="relation")
+             if u in shown and v in shown and r in LINEAGE_RELATIONS}
+    return shown, edges
+
+
+def test_lineage_view_is_models_families_datasets_and_lineage_relations():
+    assert LINEAGE_VIEW_TYPES == ("model", "family", "dataset")
+    assert set(LINEAGE_VIEW_RELATIONS) == set(LINEAGE_RELATIONS)
+    assert "organization" not in LINEAGE_VIEW_TYPES  # one click away, like papers
+
+
+def test_unfocused_page_has_everything_and_opens_on_the_lineage_view(G):
+    s = select(G)
+    assert set(s.nodes) == set(G) and len(s.edges) == G.number_of_edges()  # all on the page
+    assert s.view_types == ["model", "family", "dataset"]
+    assert s.view_relations == list(LINEAGE_RELATIONS)
+    nodes, edges = initial_view(G, s)
+    shown, shown_edges = lineage_view(G)
+    assert set(nodes) == shown and set(edges) == shown_edges
+    assert len(nodes) == 13 and len(edges) == 13  # of 22 records and 22 relations
+    assert {G.nodes[n]["type"] for n in set(G) - shown} == {
+        "organization", "technique", "paper", "license", "benchmark"}
+    # the page's data says the same: the legend opens with these ticked
+    data = page_data(G, s)
+    assert data["view"] == {"types": ["model", "family", "dataset"],
+                            "relations": sorted({G.edges[e]["relation"] for e in shown_edges},
+                                                key=RELATION_KINDS.index),
+                            "lineage": True}
+    assert set(data["style"]["present_types"]) == {G.nodes[n]["type"] for n in G}
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"focus": "Vicuna"},                       # a focus view is small: everything around it
+    {"focus": "alpaca-7b", "depth": 1},
+    {"types": ["model", "technique"]},         # explicit filters override the default
+    {"relations": ["uses_technique", "finetune"]},
+    {"types": ["organization"], "relations": ["developed_by"]},
+])
+def test_focus_and_explicit_filters_open_showing_all_they_select(G, kwargs):
+    s = select(G, **kwargs)
+    assert s.view_types is None and s.view_relations is None
+    assert initial_view(G, s) == (s.nodes, s.edges)
+    data = page_data(G, s)
+    assert data["view"]["types"] == data["style"]["present_types"]
+    assert data["view"]["relations"] == data["style"]["present_relations"]
+    assert data["view"]["lineage"] is False
+
+
+@pytest.mark.parametrize("focus, context", [
+    ("llama", {"meta", "llama-license"}),             # its developer and licence
+    ("vicuna-13b", {"vicuna-eval"}),                  # the benchmark it was evaluated on
+    ("self-instruct", {"self-instruct-paper"}),       # a technique and its paper
+])
+def test_focus_view_shows_the_records_around_the_focus(G, focus, context):
+    nodes, edges = initial_view(G, select(G, focus=focus))
+    assert context <= set(nodes)
+    touching = {e for e in G.edges(keys=True) if focus in e[:2]}
+    assert touching <= set(edges)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_an_empty_page_is_still_a_page(G, layout):
+    s = select(G, types=["organization"], relations=["developed_by"])
+    assert s.nodes == [] and s.edges == []
+    data = _data(to_html(G, types=["organization"], relations=["developed_by"], layout=layout))
+    assert data["nodes"] == [] and data["counts"]["nodes"] == 0
+
+
+def test_a_page_without_lineage_records_opens_showing_them():
+    from graph.build import build_graph
+    from lineage.load import loads
+
+    G = build_graph(loads(
+        "- {id: lora, type: technique, name: LoRA, relations: [{relation: introduced_in, "
+        "target: lora-paper, sources: [{document: x, quote: q}]}]}\n"
+        "- {id: lora-paper, type: paper, name: 'LoRA: low-rank adaptation'}\n", name="t"))
+    s = select(G)
+    assert s.view_types is None and initial_view(G, s) == (s.nodes, s.edges)
+
+
+def test_a_big_graph_focus_view_still_opens_on_the_lineage():
+    from graph.build import build_graph
+    from lineage.load import loads
+
+    G = build_graph(loads(synthetic_yaml(1200), name="synthetic"))
+    s = select(G, max_nodes=300)
+    assert s.auto_focus and s.view_types is not None
+    nodes, edges = initial_view(G, s)
+    shown, shown_edges = lineage_view(G, s.nodes)
+    assert set(nodes) == shown and set(edges) == shown_edges
+    assert 0 < len(nodes) < len(s.nodes)
+
+
+def test_force_layout_is_computed_for_the_lineage_view():
+    """The records the page hides at first do not spread out the ones it shows: the
+    lineage view is laid out exactly as it is alone, and every other record sits
+    near a record it is linked to."""
+    import math
+
+    from graph.build import build_graph
+    from graph.html import _geometry, _layout
+    from lineage.load import loads
+
+    G = build_graph(loads(synthetic_yaml(400, seed=3), name="synthetic"))
+    s = select(G)
+    nodes, edges = initial_view(G, s)
+    assert len(nodes) < len(s.nodes) and len(edges) < len(s.edges)
+    geo = _geometry(G, s.nodes, s.edges)  # the same sizes and labels both times
+    pos, _ = _layout(G, s.nodes, s.edges, "force", geo)
+    alone, _ = _layout(G, nodes, edges, "force", geo)
+    assert {n: pos[n] for n in nodes} == alone
+    xs, ys = [pos[n][0] for n in nodes], [pos[n][1] for n in nodes]
+    span = math.hypot(max(xs) - min(xs), max(ys) - min(ys))
+    shown = set(nodes)
+    for n in set(s.nodes) - shown:
+        linked = [v for v in G.successors(n) if v in shown] + [
+            u for u in G.predecessors(n) if u in shown]
+        if linked:
+            nearest = min(math.dist(pos[n], pos[m]) for m in linked)
+            assert nearest < span / 4, (n, nearest, span)
+
+
+@pytest.mark.parametrize("layout", ["timeline", "hierarchy"])
+def test_timeline_and_hierarchy_put_the_lineage_view_first(G, layout):
+    """The other records' rows are under the lineage view's, so hiding them leaves no
+    holes in it."""
+    s = select(G)
+    nodes, _ = initial_view(G, s)
+    pos = layout_positions(G, s.nodes, s.edges, layout)
+    lowest = max(pos[n][1] for n in nodes)
+    assert all(pos[n][1] > lowest for n in set(s.nodes) - set(nodes))
+
+
+def test_guide_labels_name_the_types_they_stand_for(G):
+    data = page_data(G, select(G), "timeline")
+    labels = data["guides"]["timeline"]["labels"]
+    texts = {g["text"]: g for g in labels}
+    assert texts["open weights ↑"]["types"] == ["model", "family"]
+    assert "papers, techniques, other records" in texts
+    assert not set(texts["papers, techniques, other records"]["types"]) & set(LINEAGE_VIEW_TYPES)
+    hier = data["guides"]["hierarchy"]["labels"]
+    assert any(g["text"].startswith("lineage:") for g in hier)
+    assert all(g["types"] for g in labels + hier)
 
 
 # --- layouts -------------------------------------------------------------------------------

@@ -101,7 +101,7 @@
       id: n.id,
       label: n.label,
       shape: st.shape,
-      size: st.shape === "star" ? n.size * 1.15 : n.size,
+      size: st.shape === "star" ? n.size[layout] * 1.15 : n.size[layout],
       x: n.pos[layout][0],
       y: n.pos[layout][1],
       borderWidth: width,
@@ -113,7 +113,7 @@
         hover: { background: bg, border: shade(border, 0.8) }
       },
       opacity: 1,
-      font: { size: n.font, color: "#24292f", face: FONT, strokeWidth: 4, strokeColor: "rgba(255,255,255,0.92)" }
+      font: { size: n.font[layout], color: "#24292f", face: FONT, strokeWidth: 4, strokeColor: "rgba(255,255,255,0.92)" }
     };
   }
 
@@ -147,9 +147,12 @@
   // ---- state ---------------------------------------------------------------------------
 
   var layout = DATA.layouts.indexOf(DATA.layout) >= 0 ? DATA.layout : DATA.layouts[0];
+  // what the page opens showing: on an unfocused page the lineage view (models,
+  // families, datasets and the lineage relations); the rest is ticked in the legend
+  var VIEW = DATA.view || { types: STYLE.present_types, relations: STYLE.present_relations, lineage: false };
   var state = {
     selected: null, ancestors: [], descendants: [], lineageEdges: [],
-    types: new Set(STYLE.present_types), relations: new Set(STYLE.present_relations),
+    types: new Set(VIEW.types), relations: new Set(VIEW.relations), userOff: new Set(),
     yearFrom: DATA.years ? DATA.years[0] : null, yearTo: DATA.years ? DATA.years[1] : null,
     undated: true, onlyLineage: false
   };
@@ -184,15 +187,40 @@
 
   // ---- drawing guides (timeline years and lanes, hierarchy rows) -------------------------
 
+  var extentCache = null;  // the visible records' extent in the current layout (page units)
+
+  function visibleBox() {
+    if (extentCache) return extentCache;
+    var b = null;
+    DATA.nodes.forEach(function (n) {
+      if (n._hidden) return;
+      var p = n.pos[layout];
+      if (!b) b = [p[0], p[1], p[0], p[1]];
+      else { b[0] = Math.min(b[0], p[0]); b[1] = Math.min(b[1], p[1]); b[2] = Math.max(b[2], p[0]); b[3] = Math.max(b[3], p[1]); }
+    });
+    extentCache = b;
+    return b;
+  }
+
+  function labelShown(l) {
+    // a guide label stands for records of some types: shown while any of them is
+    if (l.types && !l.types.some(function (t) { return shownTypes.has(t); })) return false;
+    return !(l.undated && !state.undated);
+  }
+
+  function guideLabels(g) { return g.labels.filter(labelShown); }
+
   network.on("beforeDrawing", function (ctx) {
     var g = DATA.guides[layout];
     if (!g) return;
     var px = 1 / network.getScale();
+    var b = visibleBox();
     ctx.save();
     ctx.lineWidth = px;
     ctx.strokeStyle = "#e3e7ec";
     g.vlines.forEach(function (v) {
-      ctx.beginPath(); ctx.moveTo(v.x, v.y0); ctx.lineTo(v.x, v.y1); ctx.stroke();
+      var y0 = b ? Math.min(b[1] - 60, -60) : v.y0, y1 = b ? Math.max(b[3] + 60, 60) : v.y1;
+      ctx.beginPath(); ctx.moveTo(v.x, y0); ctx.lineTo(v.x, y1); ctx.stroke();
     });
     if (g.axis) {
       ctx.strokeStyle = "#aab2bb";
@@ -219,7 +247,7 @@
     });
     ctx.font = "600 " + 12 * px + "px " + FONT;
     ctx.fillStyle = "#8c959f";
-    g.labels.forEach(function (l) {
+    guideLabels(g).forEach(function (l) {
       ctx.textAlign = l.align === "left" ? "left" : "right";
       ctx.fillText(l.text, l.x, l.y);
     });
@@ -234,15 +262,22 @@
     var g = DATA.guides[layout];
     network.fit({ animation: false });
     var w = container.clientWidth, h = container.clientHeight;
-    if (!g || !g.extent || !w || !h) return;
+    var b = visibleBox();
+    if (!g || !b || !w || !h) return;
+    var labels = guideLabels(g);
+    var ext = [b[0], b[1] - 40, b[2], b[3] + 40];
+    labels.forEach(function (l) {
+      ext[0] = Math.min(ext[0], l.x); ext[2] = Math.max(ext[2], l.x);
+      ext[1] = Math.min(ext[1], l.y - 20); ext[3] = Math.max(ext[3], l.y + 20);
+    });
     measure.font = "600 12px " + FONT;
     var scale = network.getScale(), centre = network.getViewPosition();
     for (var pass = 0; pass < 3; pass++) {
       var x0 = centre.x - w / 2 / scale, x1 = centre.x + w / 2 / scale;
       var y0 = centre.y - h / 2 / scale, y1 = centre.y + h / 2 / scale;
-      x0 = Math.min(x0, g.extent[0]); x1 = Math.max(x1, g.extent[2]);
-      y0 = Math.min(y0, g.extent[1]); y1 = Math.max(y1, g.extent[3]);
-      g.labels.forEach(function (l) {
+      x0 = Math.min(x0, ext[0]); x1 = Math.max(x1, ext[2]);
+      y0 = Math.min(y0, ext[1]); y1 = Math.max(y1, ext[3]);
+      labels.forEach(function (l) {
         var tw = (measure.measureText(l.text).width + 16) / scale;
         if (l.align === "left") x1 = Math.max(x1, l.x + tw); else x0 = Math.min(x0, l.x - tw);
       });
@@ -309,7 +344,7 @@
       } else {
         nodeUpdates.push({
           id: n.id, opacity: 0.16,
-          font: { size: n.font, color: "rgba(36,41,47,0.18)", face: FONT, strokeWidth: 0 }
+          font: { size: n.font[layout], color: "rgba(36,41,47,0.18)", face: FONT, strokeWidth: 0 }
         });
       }
     });
@@ -340,7 +375,7 @@
     opts = opts || {};
     var n = byId.get(id);
     if (!n) return false;
-    if (isHidden(n) && !state.onlyLineage) resetFilters();
+    if (isHidden(n) && !state.onlyLineage) reveal(n);
     var up = walk(id, true), down = walk(id, false);
     state.selected = id;
     state.ancestors = up.nodes;
@@ -381,6 +416,56 @@
 
   function yearOf(n) { return n.date ? parseInt(n.date.slice(0, 4), 10) : null; }
 
+  var shownTypes = new Set();  // types with at least one record on screen
+  var drawnEdges = 0;          // relations on screen (ticked, both records shown)
+
+  function typeOf(id) { var n = byId.get(id); return n ? n.type : null; }
+
+  // Ticking a type also ticks the relation kinds that link its records to the
+  // records shown (ticking "technique" draws the uses_technique arrows too); once
+  // every type is ticked, so is every kind the page opened without.
+  function showType(t) {
+    state.types.add(t);
+    DATA.edges.forEach(function (e) {
+      var a = typeOf(e.from), b = typeOf(e.to);
+      if (((a === t && state.types.has(b)) || (b === t && state.types.has(a))) && !state.userOff.has(e.relation)) {
+        state.relations.add(e.relation);
+      }
+    });
+    if (STYLE.present_types.every(function (x) { return state.types.has(x); })) {
+      STYLE.present_relations.forEach(function (r) { if (!state.userOff.has(r)) state.relations.add(r); });
+    }
+  }
+
+  // Ticking a relation kind also ticks the types at the far end of its relations
+  // from the records shown (ticking "developed by" shows the organizations).
+  function showRelation(r) {
+    state.relations.add(r);
+    state.userOff.delete(r);
+    var before = new Set(state.types);
+    DATA.edges.forEach(function (e) {
+      if (e.relation !== r) return;
+      var a = typeOf(e.from), b = typeOf(e.to);
+      if (before.has(a) && !before.has(b)) state.types.add(b);
+      if (before.has(b) && !before.has(a)) state.types.add(a);
+    });
+  }
+
+  function syncLegend() {
+    document.querySelectorAll("#type-filter input").forEach(function (i) { i.checked = state.types.has(i.dataset.type); });
+    document.querySelectorAll("#relation-filter input").forEach(function (i) { i.checked = state.relations.has(i.dataset.relation); });
+  }
+
+  // a hidden record asked for (search, a name in the details panel): show its type,
+  // and its year when the year range hides it
+  function reveal(n) {
+    if (!state.types.has(n.type)) showType(n.type);
+    var y = yearOf(n);
+    if (y === null ? !state.undated : (y < state.yearFrom || y > state.yearTo)) resetYears();
+    syncLegend();
+    applyFilters();
+  }
+
   function applyFilters() {
     var lineageSet = state.onlyLineage && state.selected ?
       new Set([state.selected].concat(state.ancestors, state.descendants)) : null;
@@ -393,39 +478,66 @@
       if (n.id === state.selected) hide = false;
       if (!!n._hidden !== hide) { n._hidden = hide; nodeUpdates.push({ id: n.id, hidden: hide }); }
     });
+    shownTypes = new Set();
+    DATA.nodes.forEach(function (n) { if (!n._hidden) shownTypes.add(n.type); });
     var edgeUpdates = [];
+    drawnEdges = 0;
     DATA.edges.forEach(function (e) {
       var hide = !state.relations.has(e.relation);
       if (!!e._hidden !== hide) { e._hidden = hide; edgeUpdates.push({ id: e.id, hidden: hide }); }
+      if (!hide && !byId.get(e.from)._hidden && !byId.get(e.to)._hidden) drawnEdges += 1;
     });
     if (nodeUpdates.length) nodes.update(nodeUpdates);
     if (edgeUpdates.length) edges.update(edgeUpdates);
+    extentCache = null;
     updateSummary();
   }
 
-  function resetFilters() {
-    state.types = new Set(STYLE.present_types);
-    state.relations = new Set(STYLE.present_relations);
+  function resetYears() {
     if (DATA.years) { state.yearFrom = DATA.years[0]; state.yearTo = DATA.years[1]; }
     state.undated = true;
-    document.querySelectorAll("#type-filter input, #relation-filter input").forEach(function (i) { i.checked = true; });
     $("show-undated").checked = true;
     if (DATA.years) { $("year-from").value = DATA.years[0]; $("year-to").value = DATA.years[1]; }
     updateYearLabel();
+  }
+
+  // back to how the page opened
+  function resetFilters() {
+    state.types = new Set(VIEW.types);
+    state.relations = new Set(VIEW.relations);
+    state.userOff = new Set();
+    resetYears();
+    syncLegend();
     applyFilters();
   }
 
+  function showAll() {
+    state.types = new Set(STYLE.present_types);
+    state.relations = new Set(STYLE.present_relations);
+    state.userOff = new Set();
+    resetYears();
+    syncLegend();
+    applyFilters();
+  }
+
+  view.guideLabels = function () { return guideLabels(DATA.guides[layout]).map(function (l) { return l.text; }); };
   view.applyFilters = applyFilters;
   view.resetFilters = resetFilters;
+  view.showAll = showAll;
 
   // ---- layouts ---------------------------------------------------------------------------
 
   function setLayout(name) {
     if (DATA.layouts.indexOf(name) < 0) return;
     layout = name;
+    extentCache = null;
     if (name !== "force" && $("physics").checked) { $("physics").checked = false; network.setOptions({ physics: { enabled: false } }); }
     $("physics").disabled = name !== "force";
-    nodes.update(DATA.nodes.map(function (n) { return { id: n.id, x: n.pos[name][0], y: n.pos[name][1] }; }));
+    nodes.update(DATA.nodes.map(function (n) {
+      var s = nodeStyle(n);
+      if (styled.get(n.id) === "dim") s.font = { size: n.font[name], color: "rgba(36,41,47,0.18)", face: FONT, strokeWidth: 0 };
+      return { id: n.id, x: n.pos[name][0], y: n.pos[name][1], size: s.size, font: s.font };
+    }));
     network.setOptions({ edges: { smooth: smoothFor(name) } });
     document.querySelectorAll("#layouts button").forEach(function (b) {
       b.setAttribute("aria-pressed", String(b.dataset.layout === name));
@@ -752,10 +864,11 @@
     var tf = $("type-filter");
     STYLE.present_types.forEach(function (t) {
       var st = STYLE.types[t];
-      var box = el("input", { type: "checkbox", checked: true });
+      var box = el("input", { type: "checkbox", checked: state.types.has(t) });
       box.dataset.type = t;
       box.addEventListener("change", function () {
-        if (box.checked) state.types.add(t); else state.types.delete(t);
+        if (box.checked) showType(t); else state.types.delete(t);
+        syncLegend();
         applyFilters();
       });
       tf.appendChild(el("li", null, el("label", null, box, shapeIcon(st.shape, st.color, shade(st.color, 0.72)),
@@ -776,10 +889,11 @@
         lastCat = rel.category;
         rf.appendChild(el("li", { cls: "cat", text: { weights: "weight lineage", data: "data lineage", knowledge: "other relations" }[rel.category] }));
       }
-      var box = el("input", { type: "checkbox", checked: true });
+      var box = el("input", { type: "checkbox", checked: state.relations.has(r) });
       box.dataset.relation = r;
       box.addEventListener("change", function () {
-        if (box.checked) state.relations.add(r); else state.relations.delete(r);
+        if (box.checked) showRelation(r); else { state.relations.delete(r); state.userOff.add(r); }
+        syncLegend();
         if (state.selected) select(state.selected, { center: false }); else applyFilters();
       });
       rf.appendChild(el("li", null, el("label", null, box, lineIcon(rel.color, false), r.replace(/_/g, " "),
@@ -818,7 +932,8 @@
     $("physics").addEventListener("change", function () { network.setOptions({ physics: { enabled: $("physics").checked } }); });
     $("physics").disabled = layout !== "force";
     $("fit").addEventListener("click", function () { fitView(true); });
-    $("reset").addEventListener("click", function () { resetFilters(); });
+    $("reset").addEventListener("click", function () { resetFilters(); fitView(true); });
+    $("show-all").addEventListener("click", function () { showAll(); fitView(true); });
 
     var notes = $("notes");
     var lines = DATA.notes.slice();
@@ -839,12 +954,28 @@
     $("year-values").textContent = $("year-from").value + " – " + $("year-to").value;
   }
 
+  var PLURAL = {
+    model: "models", family: "families", dataset: "datasets", technique: "techniques", paper: "papers",
+    organization: "organizations", benchmark: "benchmarks", software: "software", application: "applications",
+    license: "licences"
+  };
+
   function updateSummary() {
     var shown = DATA.nodes.filter(function (n) { return !n._hidden; }).length;
     var c = DATA.counts;
-    var text = shown + " of " + c.nodes + " records shown, " + c.edges + " relations";
+    var counts = countBy(DATA.nodes, "type");
+    var off = STYLE.present_types.filter(function (t) { return !state.types.has(t); })
+      .sort(function (a, b) { return counts.get(b) - counts.get(a); });
+    var text = shown + " of " + c.nodes + " records shown";
+    if (off.length) {
+      text += " (" + off.slice(0, 2).map(function (t) { return PLURAL[t]; }).join(", ") +
+        (off.length > 2 ? " …" : "") + " hidden: tick them in the legend)";
+    }
+    text += ", " + drawnEdges + " of " + c.edges + " relations";
     if (c.total_nodes > c.nodes) text += " (" + c.total_nodes + " records in the knowledge base)";
-    $("summary").textContent = text + ".";
+    $("summary-text").textContent = text + ".";
+    var all = shown === c.nodes && drawnEdges === c.edges;
+    $("show-all").hidden = all;
   }
 
   buildSidebar();
