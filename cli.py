@@ -313,13 +313,17 @@ def stats_cmd(ctx, as_json, as_of):
 
 @main.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--rdf", "rdf_file", type=click.Path(), metavar="FILE",
+              help="Check an RDF export instead (.ttl, .nt, .jsonld, .rdf), edited by hand or "
+              "not: SHACL shapes, then the same rules as YAML data.")
 @json_option
 @click.pass_context
-def validate_cmd(ctx, paths, as_json):
+def validate_cmd(ctx, paths, rdf_file, as_json):
     """Check data files; report every problem, one line each, with the fix.
 
     With PATHs, checks those directories or files alone (add --data-dir to
     layer them); without, checks the data the other commands would use.
+    With --rdf FILE, checks an RDF export (see 'lineage export rdf').
     Exit 1 when anything is wrong.
 
     \b
@@ -327,9 +331,15 @@ def validate_cmd(ctx, paths, as_json):
       lineage validate
       lineage validate my-data/
       lineage --data-dir my-data/ validate
+      lineage validate --rdf lineage.ttl
     """
     from lineage.load import load
 
+    if rdf_file is not None:
+        if paths:
+            raise click.UsageError("give PATHs (YAML data) or --rdf FILE, not both.")
+        _validate_rdf(rdf_file, as_json)
+        return
     obj = ctx.find_root().obj
     dirs = obj["data_dirs"] + list(paths)
     shipped = obj["shipped"] and not paths
@@ -346,6 +356,28 @@ def validate_cmd(ctx, paths, as_json):
         if not errors:
             n = sum(len(r.relations) for r in kb)
             click.echo(f"ok: {len(kb)} records, {n} relations in {', '.join(kb.layers) or '-'}")
+        else:
+            click.echo(f"{len(errors)} problem{'s' if len(errors) != 1 else ''} found.", err=True)
+    if errors:
+        sys.exit(1)
+
+
+def _validate_rdf(path: str, as_json: bool) -> None:
+    """``validate --rdf``: SHACL shapes, direct/qualified consistency, then the data rules."""
+    from graph.rdf import validate_rdf
+
+    triples, problems = validate_rdf(path)
+    errors = [p for p in problems if p.severity == "error"]
+    if as_json:
+        _dump({"schema_version": 1, "query": "validate", "rdf": path, "triples": triples,
+               "problems": [{"file": p.file, "line": p.line, "record": p.record,
+                             "field": p.field, "kind": p.kind, "severity": p.severity,
+                             "message": p.message, "fix": p.fix} for p in problems]})
+    else:
+        for p in problems:
+            click.echo(str(p), err=True)
+        if not errors:
+            click.echo(f"ok: {path} conforms ({triples} triples)")
         else:
             click.echo(f"{len(errors)} problem{'s' if len(errors) != 1 else ''} found.", err=True)
     if errors:
@@ -636,6 +668,151 @@ def view_cmd(ctx, name, output, depth, types, relations, layout, max_nodes, as_o
         click.echo(f"Opened {path} ({summary}) in the browser.")
     else:
         click.echo(f"No browser could be opened; open this file in one: {path}")
+
+
+RDF_FORMATS = ("turtle", "nt", "jsonld", "xml")  # = graph.rdf.FORMATS (a test keeps them equal)
+RDF_BASE = "https://w3id.org/llm-lineage/id/"  # = graph.ns.DEFAULT_BASE
+
+
+def _rdf_base(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from graph.rdf import check_base
+
+    try:
+        return check_base(value)
+    except LineageError as e:
+        raise click.BadParameter(str(e)) from None
+
+
+rdf_base_option = click.option(
+    "--base", default=RDF_BASE, show_default=True, metavar="IRI", callback=_rdf_base,
+    help="Base of the record IRIs: a record's IRI is IRI + its id (prefix kb:).")
+
+
+@export_group.command("rdf")
+@click.option("--format", "fmt", type=click.Choice(RDF_FORMATS), default="turtle",
+              show_default=True, help="RDF syntax: Turtle, N-Triples (streamed), JSON-LD "
+              "or RDF/XML.")
+@click.option("-o", "--output", metavar="FILE",
+              help="Write to FILE, atomically; without it (or with '-'), to standard output.")
+@click.option("--focus", metavar="NAME",
+              help="Export only NAME's lineage (ancestors and descendants), the records "
+              "they point to (developers, licences, papers ...) and the relations among them.")
+@click.option("--depth", type=click.IntRange(min=0), default=None,
+              help="With --focus: follow lineage this many hops at most.")
+@rdf_base_option
+@as_of_option
+@click.pass_context
+def export_rdf_cmd(ctx, fmt, output, focus, depth, base, as_of):
+    """The knowledge graph as RDF (PROV-O, FAIR4ML, schema.org and our vocabulary).
+
+    Every relation is a direct triple (prov:wasDerivedFrom, fair4ml:trainedOn,
+    schema:creator ...) plus a qualified node with its kind, confidence and
+    sources. Lossless: 'lineage import rdf' reads it back into the same
+    records. Check a file with 'lineage validate --rdf FILE'.
+
+    \b
+    Examples:
+      lineage export rdf -o lineage.ttl
+      lineage export rdf --format nt > lineage.nt
+      lineage export rdf --focus Vicuna --depth 2 --format jsonld
+    """
+    from graph import query, rdf
+
+    if depth is not None and not focus:
+        raise click.UsageError("--depth needs --focus NAME: it limits the lineage around "
+                               "the focus record.")
+    G = _graph(ctx)
+    if focus:
+        G = rdf.focus_graph(G, query.resolve(G, focus), depth=depth)
+    if output in (None, "-"):
+        if fmt == "nt":  # streamed: never the whole file in memory
+            from itertools import islice
+
+            chunks = rdf.iter_ntriples(G, base=base)  # one chunk per record
+            while True:
+                chunk = "".join(islice(chunks, 200))
+                if not chunk:
+                    break
+                click.echo(chunk, nl=False)
+        else:
+            click.echo(rdf.to_rdf(G, fmt, base=base), nl=False)
+        return
+    rdf.write_rdf(G, output, fmt, base=base)
+    click.echo(f"Wrote {output} ({fmt}; {G.number_of_nodes()} records, "
+               f"{G.number_of_edges()} relations).")
+
+
+@main.command("sparql")
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(("table", "json", "csv")), default="table",
+              show_default=True, help="table (aligned text), json (SPARQL results JSON) or "
+              "csv; CONSTRUCT/DESCRIBE give Turtle, JSON-LD or subject,predicate,object rows.")
+@rdf_base_option
+@as_of_option
+@click.pass_context
+def sparql_cmd(ctx, query, fmt, base, as_of):
+    """Run a read-only SPARQL QUERY (or @file.rq) over the knowledge graph.
+
+    SELECT, ASK, CONSTRUCT and DESCRIBE run in-process over the RDF export
+    of the data (see 'lineage export rdf'); prefixes kb:, lineage:, prov:,
+    schema:, fair4ml:, codemeta:, dcterms:, skos:, rdf:, rdfs:, xsd: and owl:
+    are predeclared. An UPDATE (INSERT, DELETE, LOAD ...), SERVICE or FROM is
+    refused with exit status 2.
+
+    \b
+    Examples:
+      lineage sparql 'SELECT ?a WHERE { kb:vicuna-13b prov:wasDerivedFrom+ ?a }'
+      lineage sparql @queries/teachers.rq --format csv
+      lineage sparql 'ASK { kb:alpaca-7b fair4ml:trainedOn ?d }'
+    """
+    from graph import sparql
+    from lineage.errors import ReadOnlyQueryError
+
+    text = sparql.read_query(query)
+    try:
+        sparql.prepare(text, base=base)  # refuse before loading any data
+    except ReadOnlyQueryError as e:
+        raise click.UsageError(str(e)) from None
+    result = sparql.sparql(_graph(ctx), text, base=base)
+    out = sparql.format_result(result, fmt)
+    click.echo(out, nl=not out.endswith("\n"))
+
+
+@main.group("import")
+def import_group():
+    """Read records from other formats into YAML data files."""
+
+
+@import_group.command("rdf")
+@click.argument("file", type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(RDF_FORMATS), default=None,
+              help="RDF syntax of FILE (default: from its suffix: .ttl, .nt, .jsonld, .rdf).")
+@click.option("-o", "--output", metavar="FILE.yaml",
+              help="Write the records as one YAML data file, atomically; without it (or "
+              "with '-'), to standard output.")
+@click.pass_context
+def import_rdf_cmd(ctx, file, fmt, output):
+    """Read an RDF export back into records, checked like YAML data.
+
+    The records come back exactly as exported (every field, relation, source
+    and claim). Write them to a YAML file and use it as a data source.
+
+    \b
+    Examples:
+      lineage import rdf lineage.ttl -o kb.yaml
+      lineage --no-shipped --data-dir kb.yaml ancestry Vicuna
+    """
+    from graph import rdf
+    from lineage.output import write_text_atomic
+
+    kb = rdf.read_rdf(file, fmt=fmt)
+    text = rdf.records_to_yaml(kb)
+    if output in (None, "-"):
+        click.echo(text, nl=False)
+        return
+    write_text_atomic(output, text)
+    click.echo(f"Wrote {output} ({len(kb)} records). Use it with: "
+               f"lineage --no-shipped --data-dir {output} ...")
 
 
 if __name__ == "__main__":  # pragma: no cover
