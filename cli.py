@@ -602,6 +602,10 @@ def _html_page(ctx, output, focus, depth, types, relations, layout, max_nodes):
     sel = html.select(G, focus=focus_id, depth=depth, types=types or None,
                       relations=relations or None, max_nodes=max_nodes)
     summary = f"{len(sel.nodes)} records, {len(sel.edges)} relations"
+    shown_nodes, shown_edges = html.initial_view(G, sel)
+    if len(shown_nodes) < len(sel.nodes):
+        summary += (f"; it opens on the lineage view of {len(shown_nodes)} records and "
+                    f"{len(shown_edges)} relations, the rest one tick away in the legend")
     if sel.auto_focus:
         summary += f"; a focus view around {G.nodes[sel.focus]['name']} (the graph is too large)"
     return path, summary

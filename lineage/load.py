@@ -233,6 +233,10 @@ def _record_fields(item: Any) -> list[str]:
 # --- loading ----------------------------------------------------------------
 
 
+RDF_SUFFIXES = (".ttl", ".nt", ".jsonld", ".json-ld", ".rdf", ".owl", ".xml", ".n3", ".trig")
+"""Files that hold RDF: read them with 'lineage import rdf', not as YAML."""
+
+
 def data_files(path: Path) -> list[Path]:
     """The YAML files of a data directory (sorted), or the file itself."""
     if path.is_file():
@@ -286,6 +290,12 @@ def _read_layer(layer: Path | tuple[str, str], problems: list[Problem]):
         return
     for path in data_files(layer):
         display = _display(path)
+        if path.suffix.lower() in RDF_SUFFIXES:
+            problems.append(Problem(
+                display, None, None, None, "this is an RDF file, not YAML data",
+                f"Convert it first: 'lineage import rdf {display} -o data.yaml', then use "
+                "--data-dir data.yaml.", kind="io"))
+            continue
         text, errs = _read_text(path, display)
         if text is None:
             problems.extend(errs)

@@ -171,3 +171,12 @@ def test_cache_can_be_turned_off(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     load([TINY], shipped=False)
     assert not any(tmp_path.rglob("*.pickle"))
+
+
+def test_rdf_file_as_data_dir_says_how_to_import_it(run, tmp_path):
+    ttl = tmp_path / "export.ttl"
+    ttl.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\n", encoding="utf-8")
+    result = run("validate", str(ttl), data=None)
+    assert result.exit_code == 1
+    assert "this is an RDF file, not YAML data" in result.stderr
+    assert "lineage import rdf" in result.stderr
