@@ -27,6 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _timing import median_time  # noqa: E402
 
 
 def _time_cmd(cmd: list[str], runs: int, **env_extra: str) -> float:
@@ -39,14 +42,6 @@ def _time_cmd(cmd: list[str], runs: int, **env_extra: str) -> float:
         times.append(time.perf_counter() - t)
     return statistics.median(times)
 
-
-def _time_fn(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -78,16 +73,16 @@ def main() -> None:
 
     files = data_files(SHIPPED_DATA)
     texts = [f.read_text(encoding="utf-8") for f in files]
-    yaml_only = _time_fn(lambda: [yaml.load(t, Loader=_Loader) for t in texts], args.runs)
+    yaml_only = median_time(lambda: [yaml.load(t, Loader=_Loader) for t in texts], args.runs)
     os.environ["LINEAGE_CACHE_DIR"] = "off"
-    full = _time_fn(lambda: load(shipped=True, data_dirs=[]), args.runs)
+    full = median_time(lambda: load(shipped=True, data_dirs=[]), args.runs)
     import tempfile
 
     os.environ["LINEAGE_CACHE_DIR"] = tempfile.mkdtemp(prefix="lineage-bench-")
     load(shipped=True, data_dirs=[])  # fill the cache
-    warm = _time_fn(lambda: load(shipped=True, data_dirs=[]), args.runs)
+    warm = median_time(lambda: load(shipped=True, data_dirs=[]), args.runs)
     kb = load(data_dirs=[])
-    graph = _time_fn(lambda: build_graph(kb), args.runs)
+    graph = median_time(lambda: build_graph(kb), args.runs)
 
     print(f"shipped knowledge base: {len(kb)} records, "
           f"{sum(len(r.relations) for r in kb)} relations, {len(files)} files")

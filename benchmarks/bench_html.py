@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -31,15 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-
-def _time_fn(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+from _timing import median_time  # noqa: E402
 
 
 def _baseline(G, nodes, edges) -> str:
@@ -56,14 +49,14 @@ def bench_export(label: str, G, runs: int, **kwargs) -> dict:
     from graph import html
 
     sel = html.select(G, **kwargs)
-    base_t = _time_fn(lambda: _baseline(G, sel.nodes, sel.edges), runs)
+    base_t = median_time(lambda: _baseline(G, sel.nodes, sel.edges), runs)
     base_size = len(_baseline(G, sel.nodes, sel.edges).encode())
     geo = html._geometry(G, sel.nodes, sel.edges)
-    parts = {"select": _time_fn(lambda: html.select(G, **kwargs), runs)}
+    parts = {"select": median_time(lambda: html.select(G, **kwargs), runs)}
     for layout in html.LAYOUTS:
-        parts[f"layout {layout}"] = _time_fn(
+        parts[f"layout {layout}"] = median_time(
             lambda layout=layout: html._layout(G, sel.nodes, sel.edges, layout, geo), runs)
-    total = _time_fn(lambda: html.to_html(G, **kwargs), runs)
+    total = median_time(lambda: html.to_html(G, **kwargs), runs)
     page = html.to_html(G, **kwargs)
     size = len(page.encode())
     fixed = len(html._script_body(html._asset(html._STATIC / "vis-network.min.js")).encode())

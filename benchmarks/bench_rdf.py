@@ -26,22 +26,15 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-
-def _median_time(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+from _timing import median_time  # noqa: E402
 
 
 def synthetic_kb(n: int, seed: int = 4):
@@ -120,12 +113,12 @@ def bench(label: str, kb, runs: int, turtle: bool) -> None:
 
     nt = rdf.to_rdf(kb, "nt")
     triples = nt.count("\n")
-    ours = _median_time(lambda: rdf.to_rdf(kb, "nt"), runs)
+    ours = median_time(lambda: rdf.to_rdf(kb, "nt"), runs)
     g = rdf.to_graph(kb)
     if len(g) != triples:
         raise SystemExit(f"{label}: rdflib holds {len(g)} triples, ours wrote {triples}")
-    serialize = _median_time(lambda: g.serialize(format="nt"), runs)
-    build = _median_time(lambda: rdf.to_graph(kb), max(1, runs - 1))
+    serialize = median_time(lambda: g.serialize(format="nt"), runs)
+    build = median_time(lambda: rdf.to_graph(kb), max(1, runs - 1))
     print(f"\n{label}: {len(kb.records)} records, {triples} triples "
           f"(median of {runs} runs)")
     print(f"  {'':<44} {'seconds':>8} {'triples/s':>11} {'x rdflib':>9}")
@@ -140,7 +133,7 @@ def bench(label: str, kb, runs: int, turtle: bool) -> None:
     print(f"  ours is {serialize / ours:.1f}x rdflib's N-Triples serializer and "
           f"{(build + serialize) / ours:.1f}x exporting through rdflib")
     if turtle:
-        t_ttl = _median_time(lambda: g.serialize(format="turtle"), runs)
+        t_ttl = median_time(lambda: g.serialize(format="turtle"), runs)
         row("rdflib Graph.serialize(turtle), reference", t_ttl, serialize / t_ttl)
 
 
