@@ -157,3 +157,9 @@ def test_gpt3_to_chatgpt_runs_through_codex_and_gpt35(shipped_graph):
 def test_descendants_of_llama_include_the_imitation_models(shipped_graph):
     d = set(query.descendants(shipped_graph, "llama"))
     assert {"alpaca-7b", "vicuna-13b", "koala-13b"} <= d
+
+
+def test_every_record_carries_a_source(shipped_kb):
+    bare = [rec.id for rec in shipped_kb
+            if not rec.sources and not rec.claims and not any(r.sources for r in rec.relations)]
+    assert bare == []
