@@ -587,28 +587,20 @@ def _html_options(f):
 def _html_page(ctx, output, focus, depth, types, relations, layout, max_nodes):
     """Write the page (or print it for '-'); return the path written and a summary."""
     from graph import html, query
+    from lineage.output import write_text_atomic
 
     if depth is not None and not focus:
         raise click.UsageError("--depth needs --focus NAME (or 'lineage view NAME'): "
                                "it limits the neighbourhood of the focus record.")
     G = _graph(ctx)
-    focus_id = query.resolve(G, focus) if focus else None
-    kwargs = dict(focus=focus_id, depth=depth, types=types or None,
-                  relations=relations or None, layout=layout, max_nodes=max_nodes)
+    sel = html.select(G, focus=query.resolve(G, focus) if focus else None, depth=depth,
+                      types=types or None, relations=relations or None, max_nodes=max_nodes)
+    page = html.render(G, sel, layout)
     if output == "-":
-        click.echo(html.to_html(G, **kwargs), nl=False)
+        click.echo(page, nl=False)
         return None, ""
-    path = html.write_html(G, output, **kwargs)
-    sel = html.select(G, focus=focus_id, depth=depth, types=types or None,
-                      relations=relations or None, max_nodes=max_nodes)
-    summary = f"{len(sel.nodes)} records, {len(sel.edges)} relations"
-    shown_nodes, shown_edges = html.initial_view(G, sel)
-    if len(shown_nodes) < len(sel.nodes):
-        summary += (f"; it opens on the lineage view of {len(shown_nodes)} records and "
-                    f"{len(shown_edges)} relations, the rest one tick away in the legend")
-    if sel.auto_focus:
-        summary += f"; a focus view around {G.nodes[sel.focus]['name']} (the graph is too large)"
-    return path, summary
+    write_text_atomic(output, page)
+    return output, html.describe(G, sel)
 
 
 @export_group.command("html")

@@ -41,6 +41,7 @@ import networkx as nx
 from lineage.errors import NoCommonAncestorError, Problem, QueryError, UnknownRecordError
 from lineage.load import KnowledgeBase, Origin, loads
 from lineage.records import date_key
+from lineage.vocab import WEIGHT_RELATIONS
 
 from . import query
 from .build import build_graph
@@ -66,14 +67,11 @@ __all__ = [
     "consistency_report",
 ]
 
-INHERITING_RELATIONS: tuple[str, ...] = (
-    "finetune",
-    "adapter",
-    "quantized",
-    "merge",
-    "continued_pretraining",
-    "variant",
-)
+NON_INHERITING_RELATIONS: tuple[str, ...] = ("successor", "reproduction", "architecture")
+"""Weight relations that do not carry the parent's weights (see below)."""
+
+INHERITING_RELATIONS: tuple[str, ...] = tuple(
+    r for r in WEIGHT_RELATIONS if r not in NON_INHERITING_RELATIONS)
 """Weight relations that carry the parent's weights, and so its licence, into the child.
 
 ``successor``, ``reproduction`` and ``architecture`` are left out: Lit-LLaMA

@@ -85,6 +85,8 @@ __all__ = [
     "layout_positions",
     "json_for_script",
     "to_html",
+    "render",
+    "describe",
     "write_html",
 ]
 
@@ -1632,6 +1634,23 @@ def to_html(
         raise QueryError(f"unknown layout {layout!r}. Use one of: {', '.join(LAYOUTS)}.")
     sel = select(G, focus=focus, depth=depth, types=types, relations=relations,
                  max_nodes=max_nodes)
+    return render(G, sel, layout, title=title)
+
+
+def render(G: nx.MultiDiGraph, sel: Selection, layout: str = "force", *,
+           title: str | None = None) -> str:
+    """The page for a selection already made with :func:`select`.
+
+    :func:`to_html` is ``render(G, select(G, ...), layout)``; callers that also
+    report on the selection (see :func:`describe`) select once and call this.
+
+    Raises
+    ------
+    QueryError
+        For an unknown layout.
+    """
+    if layout not in LAYOUTS:
+        raise QueryError(f"unknown layout {layout!r}. Use one of: {', '.join(LAYOUTS)}.")
     data = page_data(G, sel, layout)
     if title:
         data["title"] = title
@@ -1650,6 +1669,24 @@ def to_html(
         "app_js": app_js,
         "data": json_for_script(data),
     })
+
+
+def describe(G: nx.MultiDiGraph, sel: Selection) -> str:
+    """One line on what a page holds and what it opens on.
+
+    >>> from graph.query import example_graph
+    >>> G = example_graph()
+    >>> describe(G, select(G))
+    '6 records, 5 relations; it opens on the lineage view of 5 records and 4 relations, the rest one tick away in the legend'
+    """
+    summary = f"{len(sel.nodes)} records, {len(sel.edges)} relations"
+    shown_nodes, shown_edges = initial_view(G, sel)
+    if len(shown_nodes) < len(sel.nodes):
+        summary += (f"; it opens on the lineage view of {len(shown_nodes)} records and "
+                    f"{len(shown_edges)} relations, the rest one tick away in the legend")
+    if sel.auto_focus:
+        summary += f"; a focus view around {G.nodes[sel.focus]['name']} (the graph is too large)"
+    return summary
 
 
 def write_html(

@@ -70,26 +70,7 @@ from .vocab import (  # noqa: E402  (re-exported: the vocabularies live in a lig
     WEIGHT_RELATIONS,
 )
 
-RelationKind = Literal[
-    "finetune",
-    "adapter",
-    "quantized",
-    "merge",
-    "continued_pretraining",
-    "variant",
-    "successor",
-    "reproduction",
-    "architecture",
-    "trained_on",
-    "generated_by",
-    "derived_from",
-    "uses_technique",
-    "introduced_in",
-    "developed_by",
-    "evaluated_on",
-    "licensed_under",
-    "uses_model",
-]
+RelationKind = Literal[RELATION_KINDS]  # type: ignore[valid-type]  # one list: lineage/vocab.py
 
 # --- small value types ------------------------------------------------------
 
