@@ -15,8 +15,33 @@ from typing import Any
 
 import click
 
-from lineage.errors import LineageError
-from lineage.vocab import RECORD_TYPES, RELATION_KINDS
+
+def _check_packages() -> None:
+    """Stop with a clear message when a foreign 'lineage' or 'graph' module shadows ours.
+
+    Both names are common: another distribution, or a file such as graph.py in the
+    working directory, would otherwise fail later with a confusing traceback.
+    """
+    import importlib
+
+    for name in ("lineage", "graph"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError as e:
+            sys.exit(f"Error: cannot import the '{name}' package of llm-lineage ({e}). "
+                     "Reinstall it: pip install --force-reinstall llm-lineage.")
+        if getattr(module, "__distribution__", None) != "llm-lineage":
+            where = getattr(module, "__file__", None) or "an unknown place"
+            sys.exit(f"Error: the '{name}' module imported from {where} is not the one of "
+                     f"llm-lineage: another package or file of that name shadows it. Rename "
+                     f"or remove it, or install llm-lineage in its own virtual environment "
+                     "(pipx install llm-lineage).")
+
+
+_check_packages()
+
+from lineage.errors import LineageError  # noqa: E402 - after the check above
+from lineage.vocab import RECORD_TYPES, RELATION_KINDS  # noqa: E402
 
 __all__ = ["main"]
 
@@ -34,32 +59,89 @@ class LineageGroup(click.Group):
         return (cmd.name if cmd else name), cmd, rest
 
     def invoke(self, ctx: click.Context) -> Any:
+        def quiet_stdout() -> None:
+            """Point standard output at the null device: the flush at exit cannot fail."""
+            import os
+
+            try:
+                fd = sys.stdout.fileno()
+            except (AttributeError, OSError, ValueError):  # not a real file (tests)
+                return
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, fd)
+            os.close(null)
+
+        def writing_stdout(e: OSError) -> bool:
+            """Whether ``e`` came from a write to standard output (the stream was at hand)."""
+            import io
+
+            tb = e.__traceback__
+            while tb is not None and tb.tb_next is not None:
+                tb = tb.tb_next
+            if tb is None:
+                return False
+            try:
+                fd = sys.stdout.fileno()
+            except (AttributeError, OSError, ValueError):
+                fd = None
+            for v in tb.tb_frame.f_locals.values():
+                if v is sys.stdout or v is getattr(sys.stdout, "buffer", None):
+                    return True
+                if fd is not None and isinstance(v, io.IOBase):
+                    try:
+                        if v.fileno() == fd:
+                            return True
+                    except (OSError, ValueError):
+                        pass
+            return False
+
+        flushing = False
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            flushing = True
+            sys.stdout.flush()  # a write error shows here, not in the flush at exit
+            return result
         except LineageError as e:
             raise click.ClickException(str(e)) from None
-        except BrokenPipeError:  # e.g. `lineage list | head`
-            sys.stderr.close()
-            sys.exit(1)
+        except BrokenPipeError:  # `lineage list | head`: the reader has what it wanted
+            quiet_stdout()
+            sys.exit(0)
+        except OSError as e:  # `lineage list > /dev/full`
+            if not (flushing or writing_stdout(e)):
+                raise
+            quiet_stdout()
+            raise click.ClickException(
+                f"cannot write to standard output: {e.strerror or e}. Free some space, or "
+                "send the output elsewhere (-o FILE where the command has it).") from None
 
 
 def _dump(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
 
 
-def _graph(ctx: click.Context):
-    """Load the knowledge base and build its graph, as of --as-of when given."""
-    from graph.build import build_graph
-    from lineage.load import load
+def _store(ctx: click.Context, as_of: str | None = None):
+    """Open the store the command reads (see graph.store.open_store), as of --as-of."""
+    from graph.store import open_store
 
     obj = ctx.find_root().obj
-    G = build_graph(load(obj["data_dirs"], shipped=obj["shipped"]))
-    as_of = ctx.params.get("as_of")
-    if as_of:
-        from graph.query import as_of as graph_as_of
+    notices: list[str] = []
+    S = open_store(obj["data_dirs"], shipped=obj["shipped"], store=obj["store"], as_of=as_of,
+                   notices=notices)
+    for n in notices:
+        click.echo(f"note: {n}", err=True)
+    return S
 
-        G = graph_as_of(G, as_of)
-    return G
+
+def _progress(label: str, total: int | None = None):
+    """A progress callback drawing on stderr when it is a terminal (else silent)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def update(done: int) -> None:
+        of = f"/{total:,}" if total else ""
+        click.echo(f"\r{label}: {done:,}{of} records", err=True, nl=False)
+
+    return update
 
 
 def as_of_option(f):
@@ -83,9 +165,13 @@ relation_option = click.option(
               "(repeatable; env LINEAGE_DATA_DIR, ':'-separated).")
 @click.option("--no-shipped", is_flag=True, envvar="LINEAGE_NO_SHIPPED",
               help="Use only the --data-dir data, not the curated data shipped with lineage.")
-@click.version_option(package_name="lineage")
+@click.option("--store", "store", metavar="PATH", envvar="LINEAGE_STORE",
+              help="Read this on-disk store (built by 'lineage index') instead of the YAML "
+              "data; ':memory:' validates the data and keeps it in memory (env LINEAGE_STORE).")
+@click.version_option(package_name="llm-lineage")
 @click.pass_context
-def main(ctx: click.Context, data_dirs: tuple[str, ...], no_shipped: bool) -> None:
+def main(ctx: click.Context, data_dirs: tuple[str, ...], no_shipped: bool,
+         store: str | None) -> None:
     """Where large language models come from: lineage, data, teachers and sources.
 
     \b
@@ -95,25 +181,47 @@ def main(ctx: click.Context, data_dirs: tuple[str, ...], no_shipped: bool) -> No
       lineage path GPT-3 ChatGPT
       lineage show 阿尔帕卡 --json
     """
-    dirs: list[str] = []
-    for d in data_dirs:
-        dirs.extend(p for p in d.split(":") if p)
+    import os
+
+    from click.core import ParameterSource
+
+    if ctx.get_parameter_source("data_dirs") is ParameterSource.ENVIRONMENT:
+        # the variable is a list of paths joined by os.pathsep (':', ';' on Windows);
+        # click would have split it on white space
+        dirs = [p for p in os.environ.get("LINEAGE_DATA_DIR", "").split(os.pathsep) if p]
+    else:  # each --data-dir is one path, whatever it contains
+        dirs = list(data_dirs)
     ctx.obj = {"data_dirs": dirs, "shipped": not no_shipped}
+    ctx.obj["store"] = store or None
 
 
 def _lineage_command(direction: str):
     def command(ctx: click.Context, name: str, depth: int | None, relations: tuple[str, ...],
-                weights_only: bool, sources: bool, as_json: bool) -> None:
+                weights_only: bool, sources: bool, as_json: bool, as_jsonl: bool,
+                limit: int | None, as_of: str | None) -> None:
         from graph import query, render, serialize
 
-        G = _graph(ctx)
-        node = query.resolve(G, name)
-        fn = query.ancestry if direction == "ancestors" else query.descendancy
-        result = fn(G, node, depth=depth, relations=relations or None, weights_only=weights_only)
+        if as_json and as_jsonl:
+            raise click.UsageError("give --json or --jsonl, not both.")
+        S = _store(ctx, as_of)
+        node = query.resolve(S, name)
+        up = direction == "ancestors"
+        if as_jsonl:
+            for line in serialize.iter_lineage_jsonl(S, node, up=up, depth=depth,
+                                                     relations=relations or None,
+                                                     weights_only=weights_only, limit=limit):
+                click.echo(line)
+            return
+        fn = query.ancestry if up else query.descendancy
+        result = fn(S, node, depth=depth, relations=relations or None,
+                    weights_only=weights_only, limit=limit)
         if as_json:
-            _dump(serialize.lineage_json(G, result))
+            _dump(serialize.lineage_json(S, result))
         else:
-            click.echo(render.tree(G, result, sources=sources))
+            fanout = None if limit is not None or len(result.nodes) <= 2000 else 50
+            out = click.get_text_stream("stdout")
+            for line in render.iter_tree(S, result, sources=sources, fanout=fanout):
+                out.write(line + "\n")
 
     return command
 
@@ -126,14 +234,21 @@ def _lineage_options(f):
     f = click.option("--weights-only", is_flag=True,
                      help="Follow weight lineage only (fine-tunes, variants ...), not data.")(f)
     f = click.option("--sources", is_flag=True, help="Print each hop's sources.")(f)
+    f = click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
+                     help="Keep at most N records, nearest first, and say how many were left "
+                     "out.")(f)
     f = json_option(f)
+    f = click.option("--jsonl", "as_jsonl", is_flag=True,
+                     help="Stream one JSON object per line (node, edge, then a summary) as "
+                     "the walk goes: for pipelines and very large answers.")(f)
     f = as_of_option(f)
     return click.pass_context(f)
 
 
 @main.command("ancestry")
 @_lineage_options
-def ancestry_cmd(ctx, name, depth, relations, weights_only, sources, as_json, as_of):
+def ancestry_cmd(ctx, name, depth, relations, weights_only, sources, limit, as_json, as_jsonl,
+                 as_of):
     """What NAME comes from: base models, training data and the teachers behind it.
 
     Follows weight lineage ([weights]: fine-tuned from, variant of ...) and data
@@ -146,12 +261,14 @@ def ancestry_cmd(ctx, name, depth, relations, weights_only, sources, as_json, as
       lineage ancestry alpaca-7b --depth 1 --sources
       lineage ancestry 考拉 --json
     """
-    _lineage_command("ancestors")(ctx, name, depth, relations, weights_only, sources, as_json)
+    _lineage_command("ancestors")(ctx, name, depth, relations, weights_only, sources, as_json,
+                                  as_jsonl, limit, as_of)
 
 
 @main.command("descendants")
 @_lineage_options
-def descendants_cmd(ctx, name, depth, relations, weights_only, sources, as_json, as_of):
+def descendants_cmd(ctx, name, depth, relations, weights_only, sources, limit, as_json,
+                    as_jsonl, as_of):
     """What comes from NAME: fine-tunes, variants, datasets it generated, models trained on them.
 
     The descendants of a dataset are the models trained on it and their descendants.
@@ -161,8 +278,10 @@ def descendants_cmd(ctx, name, depth, relations, weights_only, sources, as_json,
       lineage descendants LLaMA --depth 2
       lineage descendants text-davinci-003
       lineage descendants sharegpt --json
+      lineage --store hub.db descendants meta-llama/Llama-2-7b-hf --jsonl > tree.jsonl
     """
-    _lineage_command("descendants")(ctx, name, depth, relations, weights_only, sources, as_json)
+    _lineage_command("descendants")(ctx, name, depth, relations, weights_only, sources, as_json,
+                                    as_jsonl, limit, as_of)
 
 
 @main.command("path")
@@ -189,13 +308,13 @@ def path_cmd(ctx, source, target, relations, limit, cutoff, as_json, as_of):
     """
     from graph import query, render, serialize
 
-    G = _graph(ctx)
-    a, b = query.resolve(G, source), query.resolve(G, target)
-    paths = query.lineage_paths(G, a, b, relations=relations or None, cutoff=cutoff, limit=limit)
+    S = _store(ctx, as_of)
+    a, b = query.resolve(S, source), query.resolve(S, target)
+    paths = query.lineage_paths(S, a, b, relations=relations or None, cutoff=cutoff, limit=limit)
     if as_json:
-        _dump(serialize.paths_json(G, a, b, paths))
+        _dump(serialize.paths_json(S, a, b, paths))
     else:
-        click.echo(render.paths_text(G, paths))
+        click.echo(render.paths_text(S, paths))
 
 
 @main.command("show")
@@ -214,12 +333,12 @@ def show_cmd(ctx, name, as_json, as_of):
     """
     from graph import query, render, serialize
 
-    G = _graph(ctx)
-    node = query.resolve(G, name)
+    S = _store(ctx, as_of)
+    node = query.resolve(S, name)
     if as_json:
-        _dump(serialize.record_json(G, node))
+        _dump(serialize.record_json(S, node))
     else:
-        click.echo(render.card(G, node))
+        click.echo(render.card(S, node))
 
 
 type_option = click.option("--type", "types", multiple=True, type=click.Choice(RECORD_TYPES),
@@ -244,12 +363,12 @@ def search_cmd(ctx, text, types, limit, as_json, as_of):
     """
     from graph import query, render, serialize
 
-    G = _graph(ctx)
-    found = query.search(G, text, limit=limit, types=types or None)
+    S = _store(ctx, as_of)
+    found = query.search(S, text, limit=limit, types=types or None)
     if as_json:
-        _dump(serialize.nodes_json(G, found, "search"))
+        _dump(serialize.nodes_json(S, found, "search"))
     else:
-        click.echo(render.table(G, found))
+        click.echo(render.table(S, found))
 
 
 @main.command("list")
@@ -277,18 +396,18 @@ def list_cmd(ctx, types, org, since, until, weights, commercial, as_json, as_of)
     """
     from graph import query, render, serialize
 
-    G = _graph(ctx)
-    org_id = query.resolve(G, org, types=["organization"]) if org else None
-    found = query.filter_records(G, types=types or None, organization=org_id, since=since,
+    S = _store(ctx, as_of)
+    org_id = query.resolve(S, org, types=["organization"]) if org else None
+    found = query.filter_records(S, types=types or None, organization=org_id, since=since,
                                  until=until, weights=weights)
     if commercial is not None:
         from graph import analytics
 
-        found = analytics.filter_commercial(G, found, commercial)
+        found = analytics.filter_commercial(S, found, commercial)
     if as_json:
-        _dump(serialize.nodes_json(G, found, "list"))
+        _dump(serialize.nodes_json(S, found, "list"))
     else:
-        click.echo(render.table(G, found))
+        click.echo(render.table(S, found))
 
 
 @main.command("stats")
@@ -304,7 +423,7 @@ def stats_cmd(ctx, as_json, as_of):
     """
     from graph import query, render
 
-    s = query.statistics(_graph(ctx))
+    s = query.statistics(_store(ctx, as_of))
     if as_json:
         _dump({"schema_version": 1, "query": "stats", **s})
     else:
@@ -316,13 +435,17 @@ def stats_cmd(ctx, as_json, as_of):
 @click.option("--rdf", "rdf_file", type=click.Path(), metavar="FILE",
               help="Check an RDF export instead (.ttl, .nt, .jsonld, .rdf), edited by hand or "
               "not: SHACL shapes, then the same rules as YAML data.")
+@click.option("--no-shipped", "no_shipped", is_flag=True,
+              help="Check the PATHs alone, not layered over the shipped data.")
 @json_option
 @click.pass_context
-def validate_cmd(ctx, paths, rdf_file, as_json):
+def validate_cmd(ctx, paths, rdf_file, no_shipped, as_json):
     """Check data files; report every problem, one line each, with the fix.
 
-    With PATHs, checks those directories or files alone (add --data-dir to
-    layer them); without, checks the data the other commands would use.
+    With PATHs (directories, YAML files, or '/dev/stdin'), checks them layered
+    over the shipped data, as the other commands would read them, so
+    references to shipped records resolve; --no-shipped checks them alone.
+    Without, checks the data the other commands would use.
     With --rdf FILE, checks an RDF export (see 'lineage export rdf').
     Exit 1 when anything is wrong.
 
@@ -330,7 +453,7 @@ def validate_cmd(ctx, paths, rdf_file, as_json):
     Examples:
       lineage validate
       lineage validate my-data/
-      lineage --data-dir my-data/ validate
+      lineage validate --no-shipped my-data/
       lineage validate --rdf lineage.ttl
     """
     from lineage.load import load
@@ -342,8 +465,7 @@ def validate_cmd(ctx, paths, rdf_file, as_json):
         return
     obj = ctx.find_root().obj
     dirs = obj["data_dirs"] + list(paths)
-    shipped = obj["shipped"] and not paths
-    kb = load(dirs, shipped=shipped, check=False)
+    kb = load(dirs, shipped=obj["shipped"] and not no_shipped, check=False)
     errors = [p for p in kb.problems if p.severity == "error"]
     if as_json:
         _dump({"schema_version": 1, "query": "validate", "records": len(kb),
@@ -421,27 +543,28 @@ def license_cmd(ctx, name, as_json, as_of):
     """
     from graph import analytics, query, render, serialize
 
-    G = _graph(ctx)
-    node = query.resolve(G, name, types=analytics.LICENSED_TYPES)
-    report = analytics.effective_license(G, node)
+    S = _store(ctx, as_of)
+    node = query.resolve(S, name, types=analytics.LICENSED_TYPES)
+    report = analytics.effective_license(S, node)
     if as_json:
-        _dump(serialize.license_json(G, report))
+        _dump(serialize.license_json(S, report))
     else:
-        click.echo(render.license_text(G, report))
+        click.echo(render.license_text(S, report))
 
 
 def _teachings_command(direction: str):
-    def command(ctx: click.Context, name: str, direct: bool, as_json: bool) -> None:
+    def command(ctx: click.Context, name: str, direct: bool, as_json: bool,
+                as_of: str | None) -> None:
         from graph import analytics, query, render, serialize
 
-        G = _graph(ctx)
-        node = query.resolve(G, name)
+        S = _store(ctx, as_of)
+        node = query.resolve(S, name)
         fn = analytics.teachers if direction == "teachers" else analytics.students
-        found = fn(G, node, inherited=not direct)
+        found = fn(S, node, inherited=not direct)
         if as_json:
-            _dump(serialize.teachings_json(G, node, found, direction))
+            _dump(serialize.teachings_json(S, node, found, direction))
         else:
-            click.echo(render.teachings_text(G, node, found, direction))
+            click.echo(render.teachings_text(S, node, found, direction))
 
     return command
 
@@ -470,7 +593,7 @@ def teachers_cmd(ctx, name, direct, as_json, as_of):
       lineage teachers Alpaca --json
       lineage teachers sharegpt
     """
-    _teachings_command("teachers")(ctx, name, direct, as_json)
+    _teachings_command("teachers")(ctx, name, direct, as_json, as_of)
 
 
 @main.command("students")
@@ -486,7 +609,7 @@ def students_cmd(ctx, name, direct, as_json, as_of):
       lineage students ChatGPT --as-of 2023-03
       lineage students text-davinci-003 --direct --json
     """
-    _teachings_command("students")(ctx, name, direct, as_json)
+    _teachings_command("students")(ctx, name, direct, as_json, as_of)
 
 
 @main.command("common")
@@ -512,21 +635,24 @@ def common_cmd(ctx, names, relations, weights_only, as_json, as_of):
 
     if len(names) < 2:
         raise click.UsageError("give two or more records, e.g. 'lineage common Alpaca Vicuna'.")
-    G = _graph(ctx)
-    nodes = [query.resolve(G, n) for n in names]
-    result = analytics.common_ancestors(G, nodes, relations=relations or None,
+    S = _store(ctx, as_of)
+    nodes = [query.resolve(S, n) for n in names]
+    result = analytics.common_ancestors(S, nodes, relations=relations or None,
                                         weights_only=weights_only)
     if as_json:
-        _dump(serialize.common_json(G, result))
+        _dump(serialize.common_json(S, result))
     else:
-        click.echo(render.common_text(G, result))
+        click.echo(render.common_text(S, result))
 
 
 @main.command("check")
 @click.option("--strict", is_flag=True, help="Treat warnings (e.g. licence conflicts) as errors.")
+@click.option("--only", "only", multiple=True, type=click.Path(), metavar="PATH",
+              help="Report only problems in the files under PATH (repeatable), layered over "
+              "the rest of the data; PATH is read as data if it is not already.")
 @json_option
 @click.pass_context
-def check_cmd(ctx, strict, as_json):
+def check_cmd(ctx, strict, only, as_json):
     """Consistency report over the data, beyond what 'validate' checks.
 
     Reports what 'validate' does (schema, dangling references, cycles, children
@@ -541,14 +667,21 @@ def check_cmd(ctx, strict, as_json):
       lineage check
       lineage check --strict
       lineage --data-dir my-data/ check --json
+      lineage check --strict --only my-data/
     """
+    import dataclasses
+
     from graph.analytics import consistency_report
     from graph.serialize import check_json
-    from lineage.load import load
+    from lineage.load import SHIPPED_DATA, is_within, load, problems_in
 
     obj = ctx.find_root().obj
-    report = consistency_report(load(obj["data_dirs"], shipped=obj["shipped"], check=False),
-                                strict=strict)
+    dirs = list(obj["data_dirs"])
+    read = ([SHIPPED_DATA] if obj["shipped"] else []) + dirs
+    dirs += [p for p in only if not any(is_within(p, layer) for layer in read)]
+    report = consistency_report(load(dirs, shipped=obj["shipped"], check=False), strict=strict)
+    if only:
+        report = dataclasses.replace(report, problems=problems_in(report.problems, only))
     if as_json:
         _dump(check_json(report))
     else:
@@ -557,6 +690,42 @@ def check_cmd(ctx, strict, as_json):
         click.echo(check_text(report))
     if report.errors:
         sys.exit(1)
+
+
+@main.command("index")
+@click.option("-o", "--output", "path", metavar="PATH",
+              help="Where to build the store (default: --store / LINEAGE_STORE).")
+@click.pass_context
+def index_cmd(ctx, path):
+    """Build the on-disk store from the data, for fast queries on large graphs.
+
+    Validates the layered data (shipped, --data-dir ...) and writes one
+    indexed SQLite file; every command then reads it with --store PATH (or
+    LINEAGE_STORE). The build is atomic: an interrupted one leaves the
+    previous store as it was. Queries say when the data changed since.
+
+    \b
+    Examples:
+      lineage --data-dir my-data/ index -o kb.db
+      lineage --store kb.db ancestry Vicuna
+      LINEAGE_STORE=kb.db lineage descendants LLaMA --jsonl
+    """
+    from graph.store import index_store
+
+    obj = ctx.find_root().obj
+    path = path or obj["store"]
+    if not path:
+        raise click.UsageError("say where to build the store: 'lineage index -o kb.db' (or "
+                               "--store / LINEAGE_STORE).")
+    if path == ":memory:":
+        raise click.UsageError("':memory:' is not a file; give a path such as kb.db.")
+    S = index_store(path, obj["data_dirs"], shipped=obj["shipped"],
+                    progress=_progress("indexing"))
+    if sys.stderr.isatty():
+        click.echo("", err=True)
+    click.echo(f"Built {path}: {len(S):,} records, {S.edge_count():,} relations. "
+               f"Query it with: lineage --store {path} ...")
+    S.close()
 
 
 @main.group("export")
@@ -584,7 +753,7 @@ def _html_options(f):
     return f
 
 
-def _html_page(ctx, output, focus, depth, types, relations, layout, max_nodes):
+def _html_page(ctx, output, focus, depth, types, relations, layout, max_nodes, as_of):
     """Write the page (or print it for '-'); return the path written and a summary."""
     from graph import html, query
     from lineage.output import write_text_atomic
@@ -592,15 +761,15 @@ def _html_page(ctx, output, focus, depth, types, relations, layout, max_nodes):
     if depth is not None and not focus:
         raise click.UsageError("--depth needs --focus NAME (or 'lineage view NAME'): "
                                "it limits the neighbourhood of the focus record.")
-    G = _graph(ctx)
-    sel = html.select(G, focus=query.resolve(G, focus) if focus else None, depth=depth,
+    S = _store(ctx, as_of)
+    sel = html.select(S, focus=query.resolve(S, focus) if focus else None, depth=depth,
                       types=types or None, relations=relations or None, max_nodes=max_nodes)
-    page = html.render(G, sel, layout)
+    page = html.render(S, sel, layout)
     if output == "-":
         click.echo(page, nl=False)
         return None, ""
     write_text_atomic(output, page)
-    return output, html.describe(G, sel)
+    return output, html.describe(S, sel)
 
 
 @export_group.command("html")
@@ -623,7 +792,8 @@ def export_html_cmd(ctx, output, focus, depth, types, relations, layout, max_nod
       lineage export html --focus LLaMA --depth 2 -o llama.html
       lineage export html --layout timeline --type model --type family
     """
-    path, summary = _html_page(ctx, output, focus, depth, types, relations, layout, max_nodes)
+    path, summary = _html_page(ctx, output, focus, depth, types, relations, layout, max_nodes,
+                               as_of)
     if path is not None:
         click.echo(f"Wrote {path} ({summary}). Open it in a browser, or run 'lineage view'.")
 
@@ -653,7 +823,8 @@ def view_cmd(ctx, name, output, depth, types, relations, layout, max_nodes, as_o
     if output is None:
         slug = "graph" if not name else "".join(c if c.isalnum() else "-" for c in name)[:60]
         output = str(Path(tempfile.gettempdir()) / f"lineage-{slug}.html")
-    path, summary = _html_page(ctx, output, name, depth, types, relations, layout, max_nodes)
+    path, summary = _html_page(ctx, output, name, depth, types, relations, layout, max_nodes,
+                               as_of)
     if path is None:
         return
     try:
@@ -717,25 +888,24 @@ def export_rdf_cmd(ctx, fmt, output, focus, depth, base, as_of):
     if depth is not None and not focus:
         raise click.UsageError("--depth needs --focus NAME: it limits the lineage around "
                                "the focus record.")
-    G = _graph(ctx)
+    S = _store(ctx, as_of)
     if focus:
-        G = rdf.focus_graph(G, query.resolve(G, focus), depth=depth)
+        S = rdf.focus_graph(S, query.resolve(S, focus), depth=depth)
     if output in (None, "-"):
         if fmt == "nt":  # streamed: never the whole file in memory
             from itertools import islice
 
-            chunks = rdf.iter_ntriples(G, base=base)  # one chunk per record
+            chunks = rdf.iter_ntriples(S, base=base)  # one chunk per record
             while True:
                 chunk = "".join(islice(chunks, 200))
                 if not chunk:
                     break
                 click.echo(chunk, nl=False)
         else:
-            click.echo(rdf.to_rdf(G, fmt, base=base), nl=False)
+            click.echo(rdf.to_rdf(S, fmt, base=base), nl=False)
         return
-    rdf.write_rdf(G, output, fmt, base=base)
-    click.echo(f"Wrote {output} ({fmt}; {G.number_of_nodes()} records, "
-               f"{G.number_of_edges()} relations).")
+    rdf.write_rdf(S, output, fmt, base=base)
+    click.echo(f"Wrote {output} ({fmt}; {len(S)} records, {S.edge_count()} relations).")
 
 
 @main.command("sparql")
@@ -743,17 +913,26 @@ def export_rdf_cmd(ctx, fmt, output, focus, depth, base, as_of):
 @click.option("--format", "fmt", type=click.Choice(("table", "json", "csv")), default="table",
               show_default=True, help="table (aligned text), json (SPARQL results JSON) or "
               "csv; CONSTRUCT/DESCRIBE give Turtle, JSON-LD or subject,predicate,object rows.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              metavar="SECONDS", help="Stop the query after this long, with exit status 1 "
+              "(0: no limit).")
+@click.option("--max-rows", type=click.IntRange(min=0), default=10000, show_default=True,
+              metavar="N", help="Refuse a result of more than N rows or triples, with exit "
+              "status 1 (0: no limit).")
 @rdf_base_option
 @as_of_option
 @click.pass_context
-def sparql_cmd(ctx, query, fmt, base, as_of):
+def sparql_cmd(ctx, query, fmt, timeout, max_rows, base, as_of):
     """Run a read-only SPARQL QUERY (or @file.rq) over the knowledge graph.
 
-    SELECT, ASK, CONSTRUCT and DESCRIBE run in-process over the RDF export
-    of the data (see 'lineage export rdf'); prefixes kb:, lineage:, prov:,
+    SELECT, ASK, CONSTRUCT and DESCRIBE run over the RDF export of the data
+    (see 'lineage export rdf'); prefixes kb:, lineage:, prov:,
     schema:, fair4ml:, codemeta:, dcterms:, skos:, rdf:, rdfs:, xsd: and owl:
     are predeclared. An UPDATE (INSERT, DELETE, LOAD ...), SERVICE or FROM is
-    refused with exit status 2.
+    refused with exit status 2. A query that runs past --timeout or returns
+    more than --max-rows rows stops with exit status 1 and says which. In
+    CSV, a cell that a spreadsheet would run as a formula (=, +, -, @) gets a
+    leading '.
 
     \b
     Examples:
@@ -769,7 +948,8 @@ def sparql_cmd(ctx, query, fmt, base, as_of):
         sparql.prepare(text, base=base)  # refuse before loading any data
     except ReadOnlyQueryError as e:
         raise click.UsageError(str(e)) from None
-    result = sparql.sparql(_graph(ctx), text, base=base)
+    result = sparql.sparql(_store(ctx, as_of), text, base=base, timeout=timeout or None,
+                           max_rows=max_rows or None)
     out = sparql.format_result(result, fmt)
     click.echo(out, nl=not out.endswith("\n"))
 

@@ -36,17 +36,22 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from lineage.errors import NoCommonAncestorError, Problem, QueryError, UnknownRecordError
-from lineage.load import KnowledgeBase, Origin, loads
-from lineage.records import date_key
 from lineage.vocab import WEIGHT_RELATIONS
 
 from . import query
-from .build import build_graph
-from .query import Edge, LineagePath, _edge_order
+from .query import Edge, LineagePath
 from .render import path_text
+from .store.base import Store
+
+if TYPE_CHECKING:
+    from lineage.load import KnowledgeBase, Origin
+
+
+def date_key(value: str | None) -> tuple[int, ...] | None:
+    return tuple(int(p) for p in value.split("-")) if value else None
 
 __all__ = [
     "INHERITING_RELATIONS",
@@ -140,14 +145,18 @@ _EXAMPLE_EXTRA = """
 """
 
 
-def example_graph() -> nx.MultiDiGraph:
-    """The example graph of :func:`graph.query.example_graph`, with licences and Vicuna.
+def example_store() -> Store:
+    """The example store of :func:`graph.query.example_store`, with licences and Vicuna.
 
-    >>> G = example_graph()
-    >>> len(G), sorted(n for n, t in G.nodes(data="type") if t == "license")
+    >>> S = example_store()
+    >>> len(S), sorted(n for n in S.iter_ids() if S.node(n).type == "license")
     (14, ['apache-2.0', 'llama-license', 'openai-terms'])
     """
-    return build_graph(loads(query._EXAMPLE + _EXAMPLE_EXTRA, name="example"))
+    from lineage.load import loads
+
+    from .store.memory import MemoryStore
+
+    return MemoryStore(loads(query._EXAMPLE + _EXAMPLE_EXTRA, name="example"))
 
 
 # --- shortest evidence paths over a state machine ----------------------------------
@@ -157,7 +166,7 @@ _Cost = tuple[int, int]
 _Step = Callable[[str, Any, str, str], Any]
 
 
-def _search(G: nx.MultiDiGraph, start: str, state: Hashable,
+def _search(S: Store, start: str, state: Hashable,
             step: _Step) -> dict[_Key, tuple[_Cost, _Key | None, Edge | None]]:
     """Best path to every reachable (node, state): fewest weak hops, then fewest hops.
 
@@ -175,13 +184,14 @@ def _search(G: nx.MultiDiGraph, start: str, state: Hashable,
         if (node, st) in done:
             continue
         done.add((node, st))
-        for u, v, k, data in sorted(G.out_edges(node, keys=True, data=True), key=_edge_order):
-            nst = step(node, st, data["relation"], v)
+        for e in S.out_edges(node):
+            v = e.target
+            nst = step(node, st, e.relation, v)
             if nst is None or (v, nst) in done:
                 continue
-            ncost = (cost[0] + (data["confidence"] == "weak"), cost[1] + 1)
+            ncost = (cost[0] + (e.confidence == "weak"), cost[1] + 1)
             if (v, nst) not in best or ncost < best[(v, nst)][0]:
-                best[(v, nst)] = (ncost, (node, st), Edge.from_graph(u, v, k, data))
+                best[(v, nst)] = (ncost, (node, st), e)
                 heapq.heappush(heap, (ncost, next(seq), v, nst))
     return best
 
@@ -198,11 +208,11 @@ def _path_to(best: dict, key: _Key) -> LineagePath:
     return LineagePath([key[0]] + [e.target for e in edges], edges)
 
 
-def _check_node(G: nx.MultiDiGraph, node: str, types: Iterable[str], what: str) -> None:
-    if not isinstance(node, str) or node not in G:
-        raise UnknownRecordError(str(node), query._kb(G).index.suggest(str(node)))
+def _check_node(S: Store, node: str, types: Iterable[str], what: str) -> None:
+    if not isinstance(node, str) or node not in S:
+        raise query._unknown(S, str(node))
     allowed = tuple(types)
-    t = G.nodes[node]["type"]
+    t = S.node(node).type
     if t not in allowed:
         raise QueryError(
             f"{node!r} is a {t}; {what} covers {', '.join(allowed)} records. "
@@ -288,11 +298,11 @@ class LicenseReport:
 _KIND_ORDER = {"own": 0, "weights": 1, "data": 2, "teacher": 3}
 
 
-def _license_step(G: nx.MultiDiGraph) -> _Step:
+def _license_step(S: Store) -> _Step:
     def step(node: str, state: Any, rel: str, target: str) -> Any:
         stage = state[0]
         if rel == "licensed_under":
-            if G.nodes[target]["type"] != "license":
+            if S.node(target).type != "license":
                 return None  # only in unvalidated data; 'lineage check' reports it
             if stage == "self":
                 return ("license", "own", None)
@@ -319,14 +329,14 @@ def _license_step(G: nx.MultiDiGraph) -> _Step:
 
 
 def _effect_words(lic: Any) -> str:
-    if lic.commercial_use is False:
+    if lic.get("commercial_use") is False:
         return "non-commercial"
-    if lic.commercial_use is True:
+    if lic.get("commercial_use") is True:
         return "commercial use allowed"
     return "commercial use not stated"
 
 
-def effective_license(G: nx.MultiDiGraph, node: str) -> LicenseReport:
+def effective_license(S: Store, node: str) -> LicenseReport:
     """The usage terms of ``node``, computed along its lineage.
 
     Collects (a) the record's own ``licensed_under`` licences, and those of the
@@ -344,7 +354,7 @@ def effective_license(G: nx.MultiDiGraph, node: str) -> LicenseReport:
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
+    S : Store
     node : str
         A record id of a model, family, dataset, software or application.
 
@@ -364,21 +374,21 @@ def effective_license(G: nx.MultiDiGraph, node: str) -> LicenseReport:
 
     Examples
     --------
-    >>> G = example_graph()
-    >>> report = effective_license(G, "vicuna-13b")
+    >>> S = example_store()
+    >>> report = effective_license(S, "vicuna-13b")
     >>> report.commercial_use
     False
     >>> [(r.license, r.kind, r.effect) for r in report.restrictions]
     [('llama-license', 'weights', 'forbids'), ('openai-terms', 'teacher', 'forbids')]
     >>> report.restrictions[1].path.nodes
     ['vicuna-13b', 'sharegpt', 'chatgpt', 'openai-terms']
-    >>> effective_license(G, "lit-llama").commercial_use
+    >>> effective_license(S, "lit-llama").commercial_use
     True
-    >>> effective_license(G, "alpaca-7b").reason
+    >>> effective_license(S, "alpaca-7b").reason
     'not allowed: 2 restrictions forbid commercial use'
     """
-    _check_node(G, node, LICENSED_TYPES, "licence analysis")
-    best = _search(G, node, ("self",), _license_step(G))
+    _check_node(S, node, LICENSED_TYPES, "licence analysis")
+    best = _search(S, node, ("self",), _license_step(S))
     found: list[tuple[_Cost, str, tuple, LineagePath]] = []
     for (lic, state), (cost, _, _) in best.items():
         if isinstance(state, tuple) and state[0] == "license":
@@ -386,22 +396,22 @@ def effective_license(G: nx.MultiDiGraph, node: str) -> LicenseReport:
     own_terms = {lic for _, lic, st, _ in found if st[1] in ("own", "weights")}
     restrictions: list[tuple[tuple, Restriction]] = []
     for cost, lic, (_, kind, anchor), path in found:
-        rec = G.nodes[lic]["record"]
-        name = rec.name
+        rec = S.record(lic)
+        name = rec["name"]
         if kind == "teacher":
-            if not rec.restricts_outputs or lic in own_terms:
+            if not rec.get("restricts_outputs") or lic in own_terms:
                 continue
             effect: Effect = "forbids"
-            reason = (f"{name}: outputs of {G.nodes[anchor]['name']} may not be used to "
+            reason = (f"{name}: outputs of {S.node(anchor).name} may not be used to "
                       "train competing models")
         else:
-            effect = {False: "forbids", True: "allows", None: "unknown"}[rec.commercial_use]
+            effect = {False: "forbids", True: "allows", None: "unknown"}[rec.get("commercial_use")]
             reason = f"{name}: {_effect_words(rec)}"
-        if rec.why:
-            reason += f" ({rec.why.rstrip('.')})"
+        if rec.get("why"):
+            reason += f" ({rec['why'].rstrip('.')})"
         r = Restriction(lic, kind, effect, reason, path, anchor)
         order = (_KIND_ORDER[kind], cost, name.casefold(),
-                 G.nodes[anchor]["name"].casefold() if anchor else "")
+                 S.node(anchor).name.casefold() if anchor else "")
         restrictions.append((order, r))
     restrictions.sort(key=lambda x: x[0])
     rs = [r for _, r in restrictions]
@@ -409,7 +419,7 @@ def effective_license(G: nx.MultiDiGraph, node: str) -> LicenseReport:
     declared = [r for r in rs if r.kind == "own"]
     forbidding = [r for r in rs if r.effect == "forbids"]
     unknown = [r for r in rs if r.effect == "unknown"]
-    name = G.nodes[node]["name"]
+    name = S.node(node).name
     verdict: bool | None = None
     weak = False
     if forbidding:
@@ -424,12 +434,12 @@ def effective_license(G: nx.MultiDiGraph, node: str) -> LicenseReport:
     elif any(d.effect != "allows" for d in declared):
         reason = f"unknown: the licence of {name} does not say whether commercial use is allowed"
     elif unknown:
-        names = ", ".join(sorted({G.nodes[r.license]["name"] for r in unknown}))
+        names = ", ".join(sorted({S.node(r.license).name for r in unknown}))
         reason = f"unknown: its own licence allows commercial use, but {names} do not say"
     else:
         verdict = True
         weak = any(d.weak for d in declared)
-        names = ", ".join(G.nodes[d.license]["name"] for d in declared)
+        names = ", ".join(S.node(d.license).name for d in declared)
         reason = (f"allowed: {names} allow{'s' if len(declared) == 1 else ''} commercial use "
                   "and nothing inherited forbids it")
         if weak:
@@ -439,25 +449,25 @@ def effective_license(G: nx.MultiDiGraph, node: str) -> LicenseReport:
     return LicenseReport(node, verdict, reason, rs, conflicts, weak)
 
 
-def filter_commercial(G: nx.MultiDiGraph, nodes: Iterable[str],
+def filter_commercial(S: Store, nodes: Iterable[str],
                       commercial: bool) -> list[str]:
     """Keep the records whose commercial-use verdict is ``commercial``.
 
     Records of types without a licence verdict (organizations, papers ...) and
     records whose verdict is unknown are dropped either way.
 
-    >>> G = example_graph()
-    >>> models = query.filter_records(G, types=["model"])
-    >>> filter_commercial(G, models, True), filter_commercial(G, models, False)
+    >>> S = example_store()
+    >>> models = query.filter_records(S, types=["model"])
+    >>> filter_commercial(S, models, True), filter_commercial(S, models, False)
     (['lit-llama'], ['llama-13b', 'llama-7b', 'alpaca-7b', 'vicuna-13b'])
     """
     if not isinstance(commercial, bool):
         raise QueryError(f"commercial must be True or False, not {commercial!r}.")
     out = []
     for n in nodes:
-        if G.nodes[n]["type"] not in LICENSED_TYPES:
+        if S.node(n).type not in LICENSED_TYPES:
             continue
-        if effective_license(G, n).commercial_use is commercial:
+        if effective_license(S, n).commercial_use is commercial:
             out.append(n)
     return out
 
@@ -502,7 +512,7 @@ def _teacher_step(node: str, state: Any, rel: str, target: str) -> Any:
     return None
 
 
-def teachers(G: nx.MultiDiGraph, node: str, *, inherited: bool = True) -> list[Teaching]:
+def teachers(S: Store, node: str, *, inherited: bool = True) -> list[Teaching]:
     """The models whose outputs ``node`` learned from, with the data that carried them.
 
     A teacher is a model that ``generated_by`` names on a dataset the record
@@ -515,7 +525,7 @@ def teachers(G: nx.MultiDiGraph, node: str, *, inherited: bool = True) -> list[T
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
+    S : Store
     node : str
         A model, family, software or dataset id.
     inherited : bool
@@ -531,17 +541,17 @@ def teachers(G: nx.MultiDiGraph, node: str, *, inherited: bool = True) -> list[T
 
     Examples
     --------
-    >>> G = example_graph()
-    >>> [(t.teacher, t.dataset, t.direct) for t in teachers(G, "alpaca-7b")]
+    >>> S = example_store()
+    >>> [(t.teacher, t.dataset, t.direct) for t in teachers(S, "alpaca-7b")]
     [('text-davinci-003', 'alpaca-data', True)]
-    >>> teachers(G, "vicuna-13b")[0].path.nodes
+    >>> teachers(S, "vicuna-13b")[0].path.nodes
     ['vicuna-13b', 'sharegpt', 'chatgpt']
-    >>> teachers(G, "llama-7b")
+    >>> teachers(S, "llama-7b")
     []
     """
-    _check_node(G, node, sorted(_STUDENT_TYPES | {"dataset"}), "a teachers query")
-    start = ("data", True) if G.nodes[node]["type"] == "dataset" else ("model", True)
-    best = _search(G, node, start, _teacher_step)
+    _check_node(S, node, sorted(_STUDENT_TYPES | {"dataset"}), "a teachers query")
+    start = ("data", True) if S.node(node).type == "dataset" else ("model", True)
+    best = _search(S, node, start, _teacher_step)
     chosen: dict[tuple[str, str], tuple[tuple, Teaching]] = {}
     for (teacher, state), (cost, _, _) in best.items():
         if state[0] != "teacher":
@@ -550,25 +560,25 @@ def teachers(G: nx.MultiDiGraph, node: str, *, inherited: bool = True) -> list[T
         if not direct and not inherited:
             continue
         t = Teaching(node, teacher, dataset, direct, _path_to(best, (teacher, state)))
-        order = (not direct, cost, G.nodes[teacher]["name"].casefold(),
-                 G.nodes[dataset]["name"].casefold())
+        order = (not direct, cost, S.node(teacher).name.casefold(),
+                 S.node(dataset).name.casefold())
         key = (teacher, dataset)
         if key not in chosen or order < chosen[key][0]:
             chosen[key] = (order, t)
     return [t for _, t in sorted(chosen.values(), key=lambda x: x[0])]
 
 
-def students(G: nx.MultiDiGraph, node: str, *, inherited: bool = True) -> list[Teaching]:
+def students(S: Store, node: str, *, inherited: bool = True) -> list[Teaching]:
     """The models that learned from ``node``'s outputs: the mirror of :func:`teachers`.
 
     For a family, students of its members (records that are a ``variant`` of
-    it) count too. ``students(G, t)`` holds exactly the :class:`Teaching`
-    entries of ``teachers(G, s)`` whose teacher is ``t`` (or a member), over
+    it) count too. ``students(S, t)`` holds exactly the :class:`Teaching`
+    entries of ``teachers(S, s)`` whose teacher is ``t`` (or a member), over
     every model, family or software ``s``; ordered by student date, then name.
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
+    S : Store
     node : str
         A model or family id.
     inherited : bool
@@ -584,25 +594,25 @@ def students(G: nx.MultiDiGraph, node: str, *, inherited: bool = True) -> list[T
 
     Examples
     --------
-    >>> G = example_graph()
-    >>> [(t.student, t.dataset) for t in students(G, "chatgpt")]
+    >>> S = example_store()
+    >>> [(t.student, t.dataset) for t in students(S, "chatgpt")]
     [('vicuna-13b', 'sharegpt')]
-    >>> [t.student for t in students(G, "alpaca-7b")]
+    >>> [t.student for t in students(S, "alpaca-7b")]
     []
     """
-    _check_node(G, node, sorted(_STUDENT_TYPES), "a students query")
-    as_teacher = {node} | set(query.descendants(G, node, relations=["variant"]))
-    candidates = set(query.descendants(G, node))
+    _check_node(S, node, sorted(_STUDENT_TYPES), "a students query")
+    as_teacher = {node} | set(query.descendants(S, node, relations=["variant"]))
+    candidates = set(query.descendants(S, node))
     out: list[Teaching] = []
     for cand in candidates:
-        if G.nodes[cand]["type"] not in _STUDENT_TYPES:
+        if S.node(cand).type not in _STUDENT_TYPES:
             continue
-        out.extend(t for t in teachers(G, cand, inherited=inherited) if t.teacher in as_teacher)
+        out.extend(t for t in teachers(S, cand, inherited=inherited) if t.teacher in as_teacher)
 
     def order(t: Teaching) -> tuple:
-        d = date_key(G.nodes[t.student]["date"]) or (9999,)
-        return (d, G.nodes[t.student]["name"].casefold(), t.path.weak_hops, len(t.path.edges),
-                G.nodes[t.teacher]["name"].casefold(), G.nodes[t.dataset]["name"].casefold())
+        d = date_key(S.node(t.student).date) or (9999,)
+        return (d, S.node(t.student).name.casefold(), t.path.weak_hops, len(t.path.edges),
+                S.node(t.teacher).name.casefold(), S.node(t.dataset).name.casefold())
 
     return sorted(out, key=order)
 
@@ -624,7 +634,7 @@ class CommonAncestors:
 
 
 def common_ancestors(
-    G: nx.MultiDiGraph,
+    S: Store,
     nodes: Sequence[str],
     *,
     relations: Iterable[str] | None = None,
@@ -641,7 +651,7 @@ def common_ancestors(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
+    S : Store
     nodes : sequence of str
         Two or more distinct record ids.
     relations : iterable of str, optional
@@ -662,13 +672,13 @@ def common_ancestors(
 
     Examples
     --------
-    >>> G = example_graph()
-    >>> c = common_ancestors(G, ["alpaca-7b", "vicuna-13b"])
+    >>> S = example_store()
+    >>> c = common_ancestors(S, ["alpaca-7b", "vicuna-13b"])
     >>> c.ancestors
     ['llama']
     >>> [p.nodes for p in c.paths["llama"]]
     [['alpaca-7b', 'llama-7b', 'llama'], ['vicuna-13b', 'llama-13b', 'llama']]
-    >>> common_ancestors(G, ["alpaca-7b", "llama-7b"]).ancestors
+    >>> common_ancestors(S, ["alpaca-7b", "llama-7b"]).ancestors
     ['llama-7b']
     """
     if isinstance(nodes, str) or len(list(nodes)) < 2:
@@ -679,20 +689,20 @@ def common_ancestors(
     kinds = query.relation_kinds(relations, weights_only=weights_only)
     depths: list[dict[str, int]] = []
     for n in nodes:
-        if not isinstance(n, str) or n not in G:
-            raise UnknownRecordError(str(n), query._kb(G).index.suggest(str(n)))
-        depths.append(query.ancestry(G, n, relations=kinds).depth)
+        if not isinstance(n, str) or n not in S:
+            raise query._unknown(S, str(n))
+        depths.append(query.ancestry(S, n, relations=kinds).depth)
     common = set(depths[0]).intersection(*depths[1:])
     if not common:
         raise NoCommonAncestorError(nodes)
-    above: dict[str, set[str]] = {c: set(query.ancestors(G, c, relations=kinds)) for c in common}
+    above: dict[str, set[str]] = {c: set(query.ancestors(S, c, relations=kinds)) for c in common}
     lowest = [c for c in common if not any(c in above[d] for d in common if d != c)]
     lowest.sort(key=lambda c: (max(d[c] for d in depths), sum(d[c] for d in depths),
-                               G.nodes[c]["name"].casefold()))
+                               S.node(c).name.casefold()))
     paths: dict[str, list[LineagePath]] = {}
     for c in lowest:
         paths[c] = [LineagePath([n], []) if n == c
-                    else query.lineage_paths(G, n, c, relations=kinds, limit=1)[0]
+                    else query.lineage_paths(S, n, c, relations=kinds, limit=1)[0]
                     for n in nodes]
     return CommonAncestors(nodes, lowest, paths)
 
@@ -726,6 +736,8 @@ class CheckReport:
 def _origin(kb: KnowledgeBase, rid: str, k: int | None = None) -> Origin:
     if k is not None and (rid, k) in kb.relation_origins:
         return kb.relation_origins[(rid, k)]
+    from lineage.load import Origin
+
     return kb.origins.get(rid, Origin("?", None))
 
 
@@ -734,7 +746,7 @@ def _sources_text(sources: Iterable[Any]) -> str:
                      for s in sources)
 
 
-def consistency_report(data: KnowledgeBase | nx.MultiDiGraph, *,
+def consistency_report(data: KnowledgeBase, *,
                        strict: bool = False) -> CheckReport:
     """Check the data for inconsistencies that validation alone does not report.
 
@@ -760,10 +772,9 @@ def consistency_report(data: KnowledgeBase | nx.MultiDiGraph, *,
 
     Parameters
     ----------
-    data : KnowledgeBase or networkx.MultiDiGraph
+    data : KnowledgeBase or MemoryStore
         A knowledge base, best loaded with ``load(..., check=False)`` so that
-        every problem is reported, or a graph built from one (licence conflicts
-        are then computed on that graph).
+        every problem is reported, or an in-memory store of one.
     strict : bool
         Report every warning as an error.
 
@@ -773,6 +784,7 @@ def consistency_report(data: KnowledgeBase | nx.MultiDiGraph, *,
 
     Examples
     --------
+    >>> from lineage.load import loads
     >>> kb = loads('''
     ... - {id: a, type: model, name: A, date: 2023-05, sources: [{document: d, quote: a}]}
     ... - {id: b, type: model, name: B, date: 2023-01, sources: [{document: d, quote: b}]}
@@ -790,12 +802,24 @@ def consistency_report(data: KnowledgeBase | nx.MultiDiGraph, *,
     >>> [(p.severity, p.record) for p in report.problems]
     [('error', 'm'), ('warning', 'm'), ('warning', 'bare')]
     """
+    from lineage.load import KnowledgeBase
+
+    from .store.memory import MemoryStore
+
     if isinstance(data, KnowledgeBase):
-        kb, G = data, build_graph(data)
-    elif isinstance(data, nx.MultiDiGraph) and isinstance(data.graph.get("kb"), KnowledgeBase):
-        kb, G = data.graph["kb"], data
+        kb, S = data, MemoryStore(data)
+    elif isinstance(data, MemoryStore):
+        kb, S = data.kb, data
+    elif isinstance(data, Store):
+        from lineage.load import Origin
+
+        from .store.views import pydantic_record
+
+        recs = {rid: pydantic_record(data, rid) for rid in data.iter_ids()}
+        origins = {rid: Origin(o[0], o[1]) for rid in recs if (o := data.origin(rid))}
+        kb, S = KnowledgeBase(recs, origins), data
     else:
-        raise QueryError("consistency_report needs a KnowledgeBase or a graph built from one.")
+        raise QueryError("consistency_report needs a KnowledgeBase or a store.")
     problems: list[Problem] = []
     for p in kb.problems:
         problems.append(_relabel(kb, p))
@@ -825,7 +849,7 @@ def consistency_report(data: KnowledgeBase | nx.MultiDiGraph, *,
                 "Set 'method' to 'model-generated' or 'mixed', or remove the relation.",
                 severity="warning", kind="contradiction"))
         if not rec.sources and not rec.relations and not rec.claims:
-            cited = sum(1 for _ in G.in_edges(rec.id)) if rec.id in G else 0
+            cited = len(S.in_edges(rec.id)) if rec.id in S else 0
             named = f" (only named by {cited} relation{'s' if cited != 1 else ''} of other " \
                     "records)" if cited else ""
             problems.append(Problem(
@@ -846,19 +870,19 @@ def consistency_report(data: KnowledgeBase | nx.MultiDiGraph, *,
                     "Keep both if the sources disagree and add a 'note' on which to trust; "
                     "otherwise correct the wrong one.",
                     severity="warning", kind="contradiction"))
-    for n, t in G.nodes(data="type"):
-        if t not in LICENSED_TYPES:
+    for n in S.iter_ids():
+        if S.node(n).type not in LICENSED_TYPES:
             continue
-        for c in effective_license(G, n).conflicts:
+        for c in effective_license(S, n).conflicts:
             o = _origin(kb, n)
             d, r = c.declared, c.inherited
             weak = " (weakly sourced)" if c.weak else ""
-            via = f" through {path_text(G, d.path, drop_last=True)}" if len(d.path.edges) > 1 \
+            via = f" through {path_text(S, d.path, drop_last=True)}" if len(d.path.edges) > 1 \
                 else ""
             problems.append(Problem(
                 o.file, o.line, n, "licensed_under",
-                f"declares {G.nodes[d.license]['name']}{via}, which allows commercial use, "
-                f"but {r.reason}{weak}: {path_text(G, r.path, drop_last=True)}",
+                f"declares {S.node(d.license).name}{via}, which allows commercial use, "
+                f"but {r.reason}{weak}: {path_text(S, r.path, drop_last=True)}",
                 "Check both licences and their sources; if both are right the conflict is "
                 f"real: 'lineage license {n}' explains it.",
                 severity="warning", kind="license-conflict"))

@@ -34,14 +34,14 @@ what was left out.
 
 Examples
 --------
->>> from graph.query import example_graph
->>> page = to_html(example_graph(), layout="timeline")
+>>> from graph.query import example_store
+>>> page = to_html(example_store(), layout="timeline")
 >>> page.startswith("<!DOCTYPE html>"), "http-equiv=\\"Content-Security-Policy\\"" in page
 (True, True)
->>> sel = select(example_graph(), focus="Alpaca", depth=1)
+>>> sel = select(example_store(), focus="Alpaca", depth=1)
 >>> sel.nodes
 ['alpaca-7b', 'alpaca-data', 'llama-7b', 'stanford']
->>> initial_view(example_graph(), select(example_graph()))[0]  # the lineage view
+>>> initial_view(example_store(), select(example_store()))[0]  # the lineage view
 ['text-davinci-003', 'llama', 'llama-7b', 'alpaca-data', 'alpaca-7b']
 """
 
@@ -70,6 +70,11 @@ from lineage.vocab import LINEAGE_RELATIONS, RECORD_TYPES, RELATION_KINDS, WEIGH
 
 from .query import ancestry, descendancy, developers, resolve
 from .render import PHRASES
+from .store.base import Store, category
+from .store.views import materialize, pydantic_record
+
+MATERIALIZE_LIMIT = 50_000
+"""A store with more records than this is never drawn whole: the page needs a focus."""
 
 __all__ = [
     "LAYOUTS",
@@ -186,6 +191,7 @@ class Selection:
     notes: list[str] = field(default_factory=list)
     view_types: list[str] | None = None
     view_relations: list[str] | None = None
+    graph: Any = field(default=None, repr=False, compare=False)
 
 
 def _check_args(types, relations, depth, max_nodes) -> tuple[set[str] | None, set[str] | None]:
@@ -214,41 +220,39 @@ def _check_args(types, relations, depth, max_nodes) -> tuple[set[str] | None, se
     return type_set, kinds
 
 
-def _neighbourhood(G: nx.MultiDiGraph, focus: str, depth: int | None,
-                   kinds: set[str]) -> dict[str, int]:
+def _neighbourhood(S: Store, focus: str, depth: int | None,
+                   kinds: set[str], limit: int | None = None) -> dict[str, int]:
     """Distance of every record in the focus neighbourhood: lineage both ways, plus
     the focus's direct neighbours through any allowed relation."""
     dist: dict[str, int] = {focus: 0}
     walk = tuple(k for k in LINEAGE_RELATIONS if k in kinds)
     if walk:
-        for result in (ancestry(G, focus, depth=depth, relations=walk),
-                       descendancy(G, focus, depth=depth, relations=walk)):
+        for result in (ancestry(S, focus, depth=depth, relations=walk, limit=limit),
+                       descendancy(S, focus, depth=depth, relations=walk, limit=limit)):
             for n, d in result.depth.items():
                 dist[n] = min(d, dist.get(n, d))
     if depth is None or depth >= 1:
-        for u, v, r in list(G.out_edges(focus, data="relation")) + list(
-                G.in_edges(focus, data="relation")):
-            if r in kinds:
-                other = v if u == focus else u
+        for e in S.out_edges(focus) + S.in_edges(focus):
+            if e.relation in kinds:
+                other = e.target if e.source == focus else e.source
                 dist.setdefault(other, 1)
     return dist
 
 
-def _auto_focus(G: nx.MultiDiGraph, candidates: set[str], kinds: set[str]) -> str:
+def _auto_focus(S: Store, candidates: set[str], kinds: set[str]) -> str:
     """The record heading the largest lineage among the best-connected candidates."""
     walk = tuple(k for k in LINEAGE_RELATIONS if k in kinds) or LINEAGE_RELATIONS
 
     def lineage_degree(n: str) -> int:
-        return sum(1 for _, _, r in G.in_edges(n, data="relation") if r in walk) + sum(
-            1 for _, _, r in G.out_edges(n, data="relation") if r in walk)
+        return len(S.in_edges(n, walk)) + len(S.out_edges(n, walk))
 
-    pool = [n for n in candidates if G.nodes[n]["type"] in ("model", "family")] or list(candidates)
-    top = sorted(pool, key=lambda n: (-lineage_degree(n), G.nodes[n]["name"], n))[:12]
-    return max(top, key=lambda n: (len(descendancy(G, n, relations=walk).nodes), -top.index(n)))
+    pool = [n for n in candidates if S.node(n).type in ("model", "family")] or list(candidates)
+    top = sorted(pool, key=lambda n: (-lineage_degree(n), S.node(n).name, n))[:12]
+    return max(top, key=lambda n: (len(descendancy(S, n, relations=walk).nodes), -top.index(n)))
 
 
 def select(
-    G: nx.MultiDiGraph,
+    S: Store,
     *,
     focus: str | None = None,
     depth: int | None = None,
@@ -294,8 +298,8 @@ def select(
 
     Examples
     --------
-    >>> from graph.query import example_graph
-    >>> G = example_graph()
+    >>> from graph.query import example_store
+    >>> G = example_store()
     >>> select(G, types=["model"]).nodes  # oldest first
     ['text-davinci-003', 'llama-7b', 'alpaca-7b']
     >>> s = select(G, max_nodes=3)  # too large: a focus view, nearest records first
@@ -316,7 +320,19 @@ def select(
         raise QueryError("depth limits the neighbourhood of a focus record; "
                          "give a focus too (--focus NAME).")
     kinds = kind_set or set(RELATION_KINDS)
-    focus_id = resolve(G, focus) if focus is not None else None
+    focus_id = resolve(S, focus) if focus is not None else None
+    total_nodes, total_edges = len(S), S.edge_count()
+    if total_nodes > MATERIALIZE_LIMIT:
+        if focus_id is None:
+            raise QueryError(
+                f"the store holds {total_nodes:,} records, too many for one page; give a "
+                "record to centre on (--focus NAME, or 'lineage view NAME').")
+        near: dict[str, int] | None = _neighbourhood(S, focus_id, depth, kinds,
+                                                     limit=max_nodes or None)
+        G = materialize(S, near)
+    else:
+        near = None
+        G = materialize(S)
 
     def keep_type(n: str) -> bool:
         return type_set is None or G.nodes[n]["type"] in type_set
@@ -333,14 +349,14 @@ def select(
                              "chosen kinds are left out.")
             candidates = linked
         if max_nodes and len(candidates) > max_nodes:
-            focus_id, auto = _auto_focus(G, candidates, kinds), True
-            dist = _neighbourhood(G, focus_id, None, kinds)
+            focus_id, auto = _auto_focus(S, candidates, kinds), True
+            dist = _neighbourhood(S, focus_id, None, kinds)
             dist = {n: d for n, d in dist.items() if n in candidates}
         else:
             dist = dict.fromkeys(candidates, 0)
     else:
-        dist = _neighbourhood(G, focus_id, depth, kinds)
-        dist = {n: d for n, d in dist.items() if n == focus_id or keep_type(n)}
+        dist = near if near is not None else _neighbourhood(S, focus_id, depth, kinds)
+        dist = {n: d for n, d in dist.items() if n in G and (n == focus_id or keep_type(n))}
 
     order = sorted(dist, key=lambda n: (dist[n], n != focus_id, G.nodes[n]["name"].casefold(), n))
     if focus_id is None:
@@ -355,10 +371,18 @@ def select(
                     if u in kept and v in kept and r in kinds), key=_edge_key)
 
     left: dict[str, int] = {}
-    for n in G:
-        if n not in kept:
-            t = G.nodes[n]["type"]
-            left[t] = left.get(t, 0) + 1
+    if total_nodes > MATERIALIZE_LIMIT:
+        by_type: dict[str, int] = {}
+        for t in RECORD_TYPES:
+            by_type[t] = sum(1 for _ in S.ids(types=[t]))
+        for n in kept:
+            by_type[G.nodes[n]["type"]] -= 1
+        left = {t: c for t, c in by_type.items() if c > 0}
+    else:
+        for n in G:
+            if n not in kept:
+                t = G.nodes[n]["type"]
+                left[t] = left.get(t, 0) + 1
     if focus_id is not None:
         name = G.nodes[focus_id]["name"]
         reach = f"within {depth} hop{'s' if depth != 1 else ''}" if depth is not None else "all"
@@ -380,13 +404,13 @@ def select(
             view_types, view_relations = core, list(LINEAGE_VIEW_RELATIONS)
     return Selection(
         nodes=order, edges=edges, focus=focus_id, auto_focus=auto, depth=depth,
-        total_nodes=G.number_of_nodes(), total_edges=G.number_of_edges(),
+        total_nodes=total_nodes, total_edges=total_edges, graph=G,
         left_out=dict(sorted(left.items(), key=lambda kv: (-kv[1], kv[0]))), notes=notes,
         view_types=view_types, view_relations=view_relations,
     )
 
 
-def initial_view(G: nx.MultiDiGraph,
+def initial_view(S: Store,
                  sel: Selection) -> tuple[list[str], list[tuple[str, str, str]]]:
     """The records and relations the page draws when it opens.
 
@@ -396,15 +420,17 @@ def initial_view(G: nx.MultiDiGraph,
 
     Examples
     --------
-    >>> from graph.query import example_graph
-    >>> G = example_graph()
-    >>> nodes, edges = initial_view(G, select(G))
-    >>> sorted({G.nodes[n]["type"] for n in nodes}), sorted({G.edges[e]["relation"] for e in edges})
+    >>> from graph.query import example_store
+    >>> S = example_store()
+    >>> sel = select(S)
+    >>> nodes, edges = initial_view(S, sel)
+    >>> sorted({S.node(n).type for n in nodes}), sorted({sel.graph.edges[e]["relation"] for e in edges})
     (['dataset', 'family', 'model'], ['finetune', 'generated_by', 'trained_on', 'variant'])
-    >>> sel = select(G, focus="alpaca-7b")
-    >>> initial_view(G, sel) == (sel.nodes, sel.edges)
+    >>> sel = select(S, focus="alpaca-7b")
+    >>> initial_view(S, sel) == (sel.nodes, sel.edges)
     True
     """
+    G = sel.graph
     types = set(sel.view_types) if sel.view_types is not None else None
     kinds = set(sel.view_relations) if sel.view_relations is not None else None
     nodes = [n for n in sel.nodes if types is None or G.nodes[n]["type"] in types]
@@ -449,8 +475,8 @@ def _primary(G: nx.MultiDiGraph, nodes: Sequence[str], edges: Sequence[tuple[str
     """The part of a page the layouts place first: the lineage view's records and the
     lineage relations between them (on a page with none of those records: all of it).
 
-    >>> from graph.query import example_graph
-    >>> G = example_graph()
+    >>> from graph.query import example_store
+    >>> G = materialize(example_store())
     >>> core, core_edges = _primary(G, list(G), list(G.edges(keys=True)))
     >>> "meta" in core, len(core), {G.edges[e]["relation"] for e in core_edges} <= set(LINEAGE_RELATIONS)
     (False, 5, True)
@@ -822,7 +848,7 @@ def _timeline_rows(G: nx.MultiDiGraph, nodes: Sequence[str],
         lanes: dict[str, list[tuple[float, float, str]]] = {
             "open": [], "closed": [], "other": [], "context": []}
         for n in dated:
-            weights = getattr(G.nodes[n]["record"], "weights", None)
+            weights = G.nodes[n].get("weights")
             modelish = G.nodes[n]["type"] in ("model", "family")
             lane = ("open" if modelish and weights in ("open", "restricted") else
                     "closed" if modelish and weights == "closed" else
@@ -1352,8 +1378,8 @@ def layout_positions(
 ) -> dict[str, tuple[float, float]]:
     """Positions of ``nodes`` in one of :data:`LAYOUTS` (page units, y downwards).
 
-    >>> from graph.query import example_graph
-    >>> G = example_graph()
+    >>> from graph.query import example_store
+    >>> G = materialize(example_store())
     >>> pos = layout_positions(G, list(G), [e for e in G.edges(keys=True)], "hierarchy")
     >>> pos["llama"][1] < pos["llama-7b"][1] < pos["alpaca-7b"][1]
     True
@@ -1456,7 +1482,7 @@ def _edge_json(G: nx.MultiDiGraph, u: str, v: str, k: str, i: int | str) -> dict
     return out
 
 
-def page_data(G: nx.MultiDiGraph, sel: Selection, layout: str = "force") -> dict[str, Any]:
+def page_data(S: Store, sel: Selection, layout: str = "force") -> dict[str, Any]:
     """Everything the page shows, as JSON-ready data (the page's only input).
 
     ``nodes`` carry what the tooltip and the details panel show and, in each
@@ -1467,17 +1493,16 @@ def page_data(G: nx.MultiDiGraph, sel: Selection, layout: str = "force") -> dict
     """
     if layout not in LAYOUTS:
         raise QueryError(f"unknown layout {layout!r}. Use one of: {', '.join(LAYOUTS)}.")
+    G = sel.graph
     geos = {name: _geometry(G, sel.nodes, sel.edges, name) for name in LAYOUTS}
     positions: dict[str, dict[str, tuple[float, float]]] = {}
     guides: dict[str, Any] = {}
     for name in LAYOUTS:
         positions[name], guides[name] = _layout(G, sel.nodes, sel.edges, name, geos[name])
-    from .build import category
-
     nodes = []
     for n in sel.nodes:
         data = G.nodes[n]
-        rec = data["record"]
+        rec = pydantic_record(S, n)
         item: dict[str, Any] = {
             "id": n, "name": data["name"], "label": _label(data["name"]), "type": data["type"],
             "size": {name: geos[name].size[n] for name in LAYOUTS},
@@ -1489,7 +1514,7 @@ def page_data(G: nx.MultiDiGraph, sel: Selection, layout: str = "force") -> dict
             "aliases": list(data["aliases"]), "date": data["date"],
             "weights": getattr(rec, "weights", None), "description": rec.description,
             "note": rec.note, "attrs": _attrs(rec),
-            "developers": [G.nodes[o]["name"] for o in developers(G, n)],
+            "developers": [S.node(o).name for o in developers(S, n)],
             "licences": _licences(G, n), "urls": [u for u in rec.urls if _SAFE_URL.match(u)],
             "sources": _sources(rec.sources),
             "claims": [{"topic": c.topic, "value": c.value, "note": c.note,
@@ -1516,7 +1541,7 @@ def page_data(G: nx.MultiDiGraph, sel: Selection, layout: str = "force") -> dict
     return {
         "schema_version": 1,
         "title": "lineage: where large language models come from",
-        "as_of": G.graph.get("as_of"),
+        "as_of": S.as_of_date,
         "layout": layout,
         "layouts": list(LAYOUTS),
         "counts": {"nodes": len(nodes), "edges": len(edges), "total_nodes": sel.total_nodes,
@@ -1599,7 +1624,7 @@ def _fill(template: str, values: dict[str, str]) -> str:
 
 
 def to_html(
-    G: nx.MultiDiGraph,
+    S: Store,
     focus: str | None = None,
     depth: int | None = None,
     types: Iterable[str] | None = None,
@@ -1613,7 +1638,7 @@ def to_html(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
+    S : Store
     focus, depth, types, relations, max_nodes
         What to show; see :func:`select`.
     layout : {'force', 'timeline', 'hierarchy'}
@@ -1632,12 +1657,12 @@ def to_html(
     """
     if layout not in LAYOUTS:
         raise QueryError(f"unknown layout {layout!r}. Use one of: {', '.join(LAYOUTS)}.")
-    sel = select(G, focus=focus, depth=depth, types=types, relations=relations,
+    sel = select(S, focus=focus, depth=depth, types=types, relations=relations,
                  max_nodes=max_nodes)
-    return render(G, sel, layout, title=title)
+    return render(S, sel, layout, title=title)
 
 
-def render(G: nx.MultiDiGraph, sel: Selection, layout: str = "force", *,
+def render(S: Store, sel: Selection, layout: str = "force", *,
            title: str | None = None) -> str:
     """The page for a selection already made with :func:`select`.
 
@@ -1651,7 +1676,7 @@ def render(G: nx.MultiDiGraph, sel: Selection, layout: str = "force", *,
     """
     if layout not in LAYOUTS:
         raise QueryError(f"unknown layout {layout!r}. Use one of: {', '.join(LAYOUTS)}.")
-    data = page_data(G, sel, layout)
+    data = page_data(S, sel, layout)
     if title:
         data["title"] = title
     vis_js = _script_body(_asset(_STATIC / "vis-network.min.js"))
@@ -1671,26 +1696,26 @@ def render(G: nx.MultiDiGraph, sel: Selection, layout: str = "force", *,
     })
 
 
-def describe(G: nx.MultiDiGraph, sel: Selection) -> str:
+def describe(S: Store, sel: Selection) -> str:
     """One line on what a page holds and what it opens on.
 
-    >>> from graph.query import example_graph
-    >>> G = example_graph()
-    >>> describe(G, select(G))
+    >>> from graph.query import example_store
+    >>> S = example_store()
+    >>> describe(S, select(S))
     '6 records, 5 relations; it opens on the lineage view of 5 records and 4 relations, the rest one tick away in the legend'
     """
     summary = f"{len(sel.nodes)} records, {len(sel.edges)} relations"
-    shown_nodes, shown_edges = initial_view(G, sel)
+    shown_nodes, shown_edges = initial_view(S, sel)
     if len(shown_nodes) < len(sel.nodes):
         summary += (f"; it opens on the lineage view of {len(shown_nodes)} records and "
                     f"{len(shown_edges)} relations, the rest one tick away in the legend")
     if sel.auto_focus:
-        summary += f"; a focus view around {G.nodes[sel.focus]['name']} (the graph is too large)"
+        summary += f"; a focus view around {S.node(sel.focus).name} (the graph is too large)"
     return summary
 
 
 def write_html(
-    G: nx.MultiDiGraph,
+    S: Store,
     path: str | Path,
     *,
     focus: str | None = None,
@@ -1709,7 +1734,7 @@ def write_html(
     OutputError
         When the file cannot be written (nothing is left half-written).
     """
-    text = to_html(G, focus, depth, types, relations, layout, max_nodes=max_nodes, title=title)
+    text = to_html(S, focus, depth, types, relations, layout, max_nodes=max_nodes, title=title)
     path = Path(path)
     write_text_atomic(path, text)
     return path

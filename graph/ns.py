@@ -88,6 +88,7 @@ class LINEAGE(_rns.DefinedNamespace):
     urlOrder: URIRef
     authorOrder: URIRef
     modalityOrder: URIRef
+    hubIdOrder: URIRef
     techniqueOrder: URIRef
 
     # direct relations without a standard term
@@ -101,6 +102,7 @@ class LINEAGE(_rns.DefinedNamespace):
     contextLength: URIRef
     weights: URIRef
     modality: URIRef
+    hubId: URIRef
     examples: URIRef
     conversations: URIRef
     tokens: URIRef

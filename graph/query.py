@@ -15,36 +15,36 @@ The examples use :func:`example_graph`, a six-record graph::
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import networkx as nx
-
 from lineage.errors import NoPathError, QueryError, UnknownRecordError
-from lineage.load import loads
 from lineage.names import normalize
-from lineage.records import (
+from lineage.vocab import (
     LINEAGE_RELATIONS,
     RECORD_TYPES,
     RELATION_KINDS,
     WEIGHT_RELATIONS,
-    date_key,
 )
 
-from .build import build_graph
+from .store.asof import AsOfStore
+from .store.base import Edge, Node, Store, parse_date_bound
 
 __all__ = [
     "Edge",
+    "Node",
     "Lineage",
     "LineagePath",
-    "example_graph",
+    "example_store",
     "resolve",
     "relation_kinds",
     "ancestry",
     "descendancy",
     "ancestors",
     "descendants",
+    "iter_lineage",
     "lineage_paths",
     "search",
     "filter_records",
@@ -55,42 +55,14 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Edge:
-    """One relation: ``source <relation> target`` with its evidence."""
-
-    source: str
-    target: str
-    relation: str
-    category: str
-    confidence: str
-    sources: tuple = ()
-    note: str | None = None
-    techniques: tuple[str, ...] = ()
-    date: str | None = None
-    score: float | None = None
-    metric: str | None = None
-    setting: str | None = None
-    key: str = ""
-
-    @classmethod
-    def from_graph(cls, u: str, v: str, key: str, data: dict[str, Any]) -> Edge:
-        return cls(
-            source=u, target=v, relation=data["relation"], category=data["category"],
-            confidence=data["confidence"], sources=tuple(data["sources"]),
-            note=data.get("note"), techniques=tuple(data.get("techniques") or ()),
-            date=data.get("date"), score=data.get("score"), metric=data.get("metric"),
-            setting=data.get("setting"), key=key,
-        )
-
-
 @dataclass
 class Lineage:
     """The result of an ancestry or descendants query.
 
     ``nodes`` starts with ``root`` and is ordered by distance, then name;
     ``depth`` gives each node's distance in hops; ``edges`` are the relations
-    followed, in the order they were found.
+    followed, in the order they were found. ``truncated`` counts records left
+    out by a ``limit``.
     """
 
     root: str
@@ -98,6 +70,7 @@ class Lineage:
     nodes: list[str] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     depth: dict[str, int] = field(default_factory=dict)
+    truncated: int = 0
 
 
 @dataclass
@@ -142,34 +115,35 @@ _EXAMPLE = """
 """
 
 
-def example_graph() -> nx.MultiDiGraph:
-    """A six-record graph for examples and tutorials.
+def example_store() -> Store:
+    """A six-record in-memory store for examples and tutorials.
 
-    >>> G = example_graph()
-    >>> sorted(G.nodes)
+    >>> S = example_store()
+    >>> sorted(S.iter_ids())
     ['alpaca-7b', 'alpaca-data', 'llama', 'llama-7b', 'stanford', 'text-davinci-003']
     """
-    return build_graph(loads(_EXAMPLE, name="example"))
+    from lineage.load import loads
+
+    from .store.memory import MemoryStore
+
+    return MemoryStore(loads(_EXAMPLE, name="example"))
 
 
-def _kb(G: nx.MultiDiGraph):
-    kb = G.graph.get("kb")
-    if kb is None:
-        raise QueryError("the graph has no knowledge base; build it with graph.build_graph(kb)")
-    return kb
+def _unknown(S: Store, name: str, what: str = "record") -> UnknownRecordError:
+    return UnknownRecordError(name, [s for s in S.suggest(name) if s in S], what)
 
 
-def resolve(G: nx.MultiDiGraph, name: str, *, types: Iterable[str] | None = None) -> str:
-    """Return the id of the record named ``name`` (id, name or alias).
+def resolve(S: Store, name: str, *, types: Iterable[str] | None = None) -> str:
+    """Return the id of the record named ``name`` (id, name, alias or Hub id).
 
     Matching ignores case, spaces and hyphens, and works for Chinese names.
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        A graph from :func:`graph.build.build_graph`.
+    S : Store
+        A store from :func:`graph.open_store` (or :func:`example_store`).
     name : str
-        An id, a name or an alias.
+        An id, a name, an alias or a Hugging Face repository id (``hf:`` optional).
     types : iterable of str, optional
         Accept only records of these types.
 
@@ -185,32 +159,32 @@ def resolve(G: nx.MultiDiGraph, name: str, *, types: Iterable[str] | None = None
 
     Examples
     --------
-    >>> G = example_graph()
-    >>> resolve(G, "ALPACA"), resolve(G, "阿尔帕卡"), resolve(G, "llama 7b")
+    >>> S = example_store()
+    >>> resolve(S, "ALPACA"), resolve(S, "阿尔帕卡"), resolve(S, "llama 7b")
     ('alpaca-7b', 'alpaca-7b', 'llama-7b')
-    >>> resolve(G, "alpacca")
+    >>> resolve(S, "alpacca")
     Traceback (most recent call last):
     ...
     lineage.errors.UnknownRecordError: unknown record 'alpacca'. Did you mean: alpaca-7b, alpaca-data? Run 'lineage search alpacca' to list matches.
     """
     if not isinstance(name, str) or not name.strip():
         raise QueryError("a record name cannot be empty; give an id, a name or an alias.")
-    kb = _kb(G)
-    rid = name if name in G else kb.index.get(name)
-    if rid is not None and rid not in G and rid in kb.records and G.graph.get("as_of"):
+    rid = S.lookup(name)
+    if rid is not None and rid not in S and isinstance(S, AsOfStore) and rid in S.base:
         raise QueryError(
-            f"{name!r} ({rid}, dated {kb.records[rid].date}) is not in the graph as of "
-            f"{G.graph['as_of']}. Use a later --as-of date, or drop --as-of."
+            f"{name!r} ({rid}, dated {S.base.node(rid).date}) is not in the graph as of "
+            f"{S.as_of_date}. Use a later --as-of date, or drop --as-of."
         )
-    if rid is None or rid not in G:
-        raise UnknownRecordError(name, [s for s in kb.index.suggest(name) if s in G])
+    if rid is None or rid not in S:
+        raise _unknown(S, name)
     if types is not None:
         allowed = set(types)
-        if G.nodes[rid]["type"] not in allowed:
+        t = S.node(rid).type
+        if t not in allowed:
             wanted = " or ".join(sorted(allowed))
             article = "an" if wanted[0] in "aeiou" else "a"
             raise QueryError(
-                f"{name!r} is a {G.nodes[rid]['type']}, not {article} {wanted}. "
+                f"{name!r} is a {t}, not {article} {wanted}. "
                 f"Run 'lineage show {rid}' to see what it is."
             )
     return rid
@@ -252,60 +226,95 @@ def _check_depth(depth: int | None) -> None:
         raise QueryError(f"depth must be a whole number >= 0, not {depth!r}.")
 
 
-def _edge_order(e: tuple) -> tuple:
-    """Order edges as written in the data: by stating record, then position."""
-    u, _, k = e[0], e[1], e[2]
-    return (u, int(k.rsplit(":", 1)[1]) if ":" in k else 0)
+def _levels(S: Store, node: str, up: bool, depth: int | None,
+            kinds: tuple[str, ...]) -> Iterator[list[Edge]]:
+    """The edges a breadth-first walk follows, one list per level.
+
+    Uses the store's native closure when it has one.
+    """
+    native = getattr(S, "closure_levels", None)
+    if native is not None:
+        yield from native(node, up, kinds, depth)
+        return
+    seen = {node}
+    frontier = [node]
+    level = 0
+    while frontier and (depth is None or level < depth):
+        edges: list[Edge] = []
+        nxt: list[str] = []
+        for current in frontier:
+            # data lineage below a dataset runs the other way round: the descendants of a
+            # dataset are the models trained on it and the datasets derived from it.
+            items = S.out_edges(current, kinds) if up else S.in_edges(current, kinds)
+            for e in items:
+                edges.append(e)
+                other = e.target if up else e.source
+                if other not in seen:
+                    seen.add(other)
+                    nxt.append(other)
+        yield edges
+        frontier = nxt
+        level += 1
 
 
-def _walk(
-    G: nx.MultiDiGraph,
-    node: str,
-    up: bool,
-    depth: int | None,
-    kinds: tuple[str, ...],
-) -> Lineage:
+def iter_lineage(S: Store, node: str, *, up: bool = True, depth: int | None = None,
+                 relations: Iterable[str] | None = None,
+                 weights_only: bool = False) -> Iterator[tuple[int, list[Edge]]]:
+    """Stream a lineage walk: ``(level, edges)`` for each level, nearest first.
+
+    Each record is reached once; an edge to a record seen before is still
+    reported. This is what ``--jsonl`` prints as it goes.
+
+    >>> [(d, [e.target for e in es]) for d, es in iter_lineage(example_store(), "alpaca-7b")]
+    [(1, ['llama-7b', 'alpaca-data']), (2, ['llama', 'text-davinci-003'])]
+    """
     _check_depth(depth)
-    if node not in G:
-        raise UnknownRecordError(node, _kb(G).index.suggest(node))
-    allowed = set(kinds)
+    if node not in S:
+        raise _unknown(S, node)
+    kinds = relation_kinds(relations, weights_only=weights_only)
+    for level, edges in enumerate(_levels(S, node, up, depth, kinds), 1):
+        if edges:
+            yield level, edges
+
+
+def _walk(S: Store, node: str, up: bool, depth: int | None, kinds: tuple[str, ...],
+          limit: int | None = None) -> Lineage:
+    _check_depth(depth)
+    if node not in S:
+        raise _unknown(S, node)
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        raise QueryError(f"limit must be a whole number >= 1, not {limit!r}.")
     result = Lineage(root=node, direction="ancestors" if up else "descendants")
     result.depth[node] = 0
-    queue: deque[str] = deque([node])
     seen_edges: set[tuple[str, str, str]] = set()
-    while queue:
-        current = queue.popleft()
-        d = result.depth[current]
-        if depth is not None and d >= depth:
-            continue
-        if up:
-            items = G.out_edges(current, keys=True, data=True)
-        else:
-            items = G.in_edges(current, keys=True, data=True)
-        # data lineage below a dataset runs the other way round: the descendants of a
-        # dataset are the models trained on it and the datasets derived from it.
-        for u, v, k, data in sorted(items, key=_edge_order):
-            if data["relation"] not in allowed:
+    total = 1
+    for level, edges in enumerate(_levels(S, node, up, depth, kinds), 1):
+        for e in edges:
+            k = (e.source, e.target, e.key)
+            if k in seen_edges:
                 continue
-            other = v if up else u
-            if (u, v, k) in seen_edges:
-                continue
-            seen_edges.add((u, v, k))
-            result.edges.append(Edge.from_graph(u, v, k, data))
+            other = e.target if up else e.source
             if other not in result.depth:
-                result.depth[other] = d + 1
-                queue.append(other)
-    result.nodes = sorted(result.depth, key=lambda n: (result.depth[n], G.nodes[n]["name"]))
+                total += 1
+                if limit is not None and len(result.depth) >= limit:
+                    continue
+                result.depth[other] = level
+            seen_edges.add(k)
+            result.edges.append(e)
+    result.truncated = total - len(result.depth)
+    nodes = S.nodes(result.depth)
+    result.nodes = sorted(result.depth, key=lambda n: (result.depth[n], nodes[n].name))
     return result
 
 
 def ancestry(
-    G: nx.MultiDiGraph,
+    S: Store,
     node: str,
     *,
     depth: int | None = None,
     relations: Iterable[str] | None = None,
     weights_only: bool = False,
+    limit: int | None = None,
 ) -> Lineage:
     """Everything ``node`` derives from, with the relations that lead there.
 
@@ -315,7 +324,7 @@ def ancestry(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
+    S : Store
     node : str
         A record id (use :func:`resolve` for names).
     depth : int, optional
@@ -324,6 +333,9 @@ def ancestry(
         Follow only these relation kinds (default: every lineage relation).
     weights_only : bool
         Follow weight lineage only.
+    limit : int, optional
+        Keep at most this many records (the root included), nearest first;
+        ``truncated`` counts the rest.
 
     Returns
     -------
@@ -335,25 +347,27 @@ def ancestry(
 
     Examples
     --------
-    >>> G = example_graph()
-    >>> a = ancestry(G, "alpaca-7b")
+    >>> S = example_store()
+    >>> a = ancestry(S, "alpaca-7b")
     >>> a.nodes
     ['alpaca-7b', 'alpaca-data', 'llama-7b', 'llama', 'text-davinci-003']
     >>> [(e.source, e.relation, e.target, e.category) for e in a.edges][:2]
     [('alpaca-7b', 'finetune', 'llama-7b', 'weights'), ('alpaca-7b', 'trained_on', 'alpaca-data', 'data')]
-    >>> ancestry(G, "alpaca-7b", weights_only=True).nodes
+    >>> ancestry(S, "alpaca-7b", weights_only=True).nodes
     ['alpaca-7b', 'llama-7b', 'llama']
     """
-    return _walk(G, node, True, depth, relation_kinds(relations, weights_only=weights_only))
+    return _walk(S, node, True, depth, relation_kinds(relations, weights_only=weights_only),
+                 limit)
 
 
 def descendancy(
-    G: nx.MultiDiGraph,
+    S: Store,
     node: str,
     *,
     depth: int | None = None,
     relations: Iterable[str] | None = None,
     weights_only: bool = False,
+    limit: int | None = None,
 ) -> Lineage:
     """Everything that derives from ``node``: the mirror of :func:`ancestry`.
 
@@ -363,41 +377,102 @@ def descendancy(
 
     Examples
     --------
-    >>> G = example_graph()
-    >>> descendancy(G, "text-davinci-003").nodes
+    >>> S = example_store()
+    >>> descendancy(S, "text-davinci-003").nodes
     ['text-davinci-003', 'alpaca-data', 'alpaca-7b']
-    >>> descendancy(G, "llama", depth=1).nodes
+    >>> descendancy(S, "llama", depth=1).nodes
     ['llama', 'llama-7b']
+    >>> descendancy(S, "llama", limit=2).truncated
+    1
     """
-    return _walk(G, node, False, depth, relation_kinds(relations, weights_only=weights_only))
+    return _walk(S, node, False, depth, relation_kinds(relations, weights_only=weights_only),
+                 limit)
 
 
-def ancestors(G: nx.MultiDiGraph, node: str, **kwargs: Any) -> list[str]:
+def ancestors(S: Store, node: str, **kwargs: Any) -> list[str]:
     """Ids of the lineage ancestors of ``node``, nearest first.
 
     Takes the keyword arguments of :func:`ancestry`.
 
-    >>> ancestors(example_graph(), "alpaca-7b", depth=1)
+    >>> ancestors(example_store(), "alpaca-7b", depth=1)
     ['alpaca-data', 'llama-7b']
     """
-    return ancestry(G, node, **kwargs).nodes[1:]
+    return ancestry(S, node, **kwargs).nodes[1:]
 
 
-def descendants(G: nx.MultiDiGraph, node: str, **kwargs: Any) -> list[str]:
+def descendants(S: Store, node: str, **kwargs: Any) -> list[str]:
     """Ids of the lineage descendants of ``node``, nearest first.
 
-    >>> descendants(example_graph(), "llama")
+    >>> descendants(example_store(), "llama")
     ['llama-7b', 'alpaca-7b']
     """
-    return descendancy(G, node, **kwargs).nodes[1:]
+    return descendancy(S, node, **kwargs).nodes[1:]
 
 
-def _path_sort_key(G: nx.MultiDiGraph, p: LineagePath) -> tuple:
-    return (p.weak_hops, -len(p.edges), [G.nodes[n]["name"] for n in p.nodes])
+def _path_sort_key(names: dict[str, Node], p: LineagePath) -> tuple:
+    return (p.weak_hops, -len(p.edges), [names[n].name for n in p.nodes])
+
+
+def closure_graph(S: Store, node: str, *, kinds: Iterable[str], depth: int | None = None):
+    """The ancestry closure of ``node`` as a materialised :class:`networkx.MultiDiGraph`.
+
+    Bounded by the closure, so networkx's algorithms (path enumeration,
+    layouts) run on it whatever the size of the store. Edge keys are the
+    edges' ``key``; each edge's data holds the :class:`Edge` as ``edge``.
+    """
+    import networkx as nx
+
+    H = nx.MultiDiGraph()
+    H.add_node(node)
+    for edges in _levels(S, node, True, depth, tuple(kinds)):
+        for e in edges:
+            H.add_edge(e.source, e.target, key=e.key, edge=e)
+    return H
+
+
+def _closure_adjacency(S: Store, node: str, kinds: tuple[str, ...],
+                       depth: int | None) -> dict[str, dict[str, list[Edge]]]:
+    """The ancestry closure of ``node`` as adjacency: node -> parent -> edges, in the order
+    a :class:`networkx.MultiDiGraph` built from the walk would hold them."""
+    adj: dict[str, dict[str, list[Edge]]] = {node: {}}
+    for edges in _levels(S, node, True, depth, kinds):
+        for e in edges:
+            adj.setdefault(e.source, {}).setdefault(e.target, []).append(e)
+            adj.setdefault(e.target, {})
+    return adj
+
+
+def _simple_edge_paths(adj: dict[str, dict[str, list[Edge]]], source: str, target: str,
+                       cutoff: int) -> Iterator[list[Edge]]:
+    """Every simple path from ``source`` to ``target`` as a list of edges, at most ``cutoff``
+    long, in the order of :func:`networkx.all_simple_edge_paths` on the same graph."""
+    def out(n: str) -> Iterator[Edge]:
+        for es in adj[n].values():
+            yield from es
+
+    visited = {source}
+    path: list[Edge] = []
+    stack = [out(source)]
+    while stack:
+        e = next(stack[-1], None)
+        if e is None:
+            stack.pop()
+            if path:
+                visited.discard(path.pop().target)
+            continue
+        if e.target in visited:
+            continue
+        if e.target == target:
+            yield [*path, e]
+            continue
+        if len(path) + 1 < cutoff:
+            path.append(e)
+            visited.add(e.target)
+            stack.append(out(e.target))
 
 
 def lineage_paths(
-    G: nx.MultiDiGraph,
+    S: Store,
     source: str,
     target: str,
     *,
@@ -410,11 +485,12 @@ def lineage_paths(
     A path runs from ``source`` to ``target`` whichever of the two descends
     from the other. Paths with fewer ``weak`` hops come first; among equals,
     the longer, more detailed route (e.g. through intermediate versions) comes
-    before a shortcut.
+    before a shortcut. The paths are enumerated on the descendant's ancestry
+    closure (at most ``cutoff`` hops deep), materialised from the store.
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
+    S : Store
     source, target : str
         Record ids.
     relations : iterable of str, optional
@@ -436,62 +512,58 @@ def lineage_paths(
 
     Examples
     --------
-    >>> G = example_graph()
-    >>> [p.nodes for p in lineage_paths(G, "text-davinci-003", "alpaca-7b")]
+    >>> S = example_store()
+    >>> [p.nodes for p in lineage_paths(S, "text-davinci-003", "alpaca-7b")]
     [['text-davinci-003', 'alpaca-data', 'alpaca-7b']]
-    >>> lineage_paths(G, "llama", "text-davinci-003")
+    >>> lineage_paths(S, "llama", "text-davinci-003")
     Traceback (most recent call last):
     ...
     lineage.errors.NoPathError: no lineage path between 'llama' and 'text-davinci-003'. Neither descends from the other. Run 'lineage ancestry llama' to see what it descends from.
     """
     for n in (source, target):
-        if n not in G:
-            raise UnknownRecordError(n, _kb(G).index.suggest(n))
+        if n not in S:
+            raise _unknown(S, n)
     if not isinstance(cutoff, int) or cutoff < 1:
         raise QueryError(f"cutoff must be a whole number >= 1, not {cutoff!r}.")
     if not isinstance(limit, int) or limit < 1:
         raise QueryError(f"limit must be a whole number >= 1, not {limit!r}.")
     if source == target:
         raise QueryError("source and target are the same record; give two different records.")
-    kinds = set(relation_kinds(relations))
-    view = nx.subgraph_view(G, filter_edge=lambda u, v, k: G.edges[u, v, k]["relation"] in kinds)
+    kinds = relation_kinds(relations)
     found: list[LineagePath] = []
     # statement direction: descendant -> ancestor
     for child, parent, reverse in ((target, source, True), (source, target, False)):
-        if not nx.has_path(view, child, parent):
+        adj = _closure_adjacency(S, child, kinds, cutoff)
+        if parent not in adj:
             continue
-        count = 0
-        for edge_path in nx.all_simple_edge_paths(view, child, parent, cutoff=cutoff):
-            edges = [Edge.from_graph(u, v, k, G.edges[u, v, k]) for u, v, k in edge_path]
+        for edges in islice(_simple_edge_paths(adj, child, parent, cutoff), 5000):
             nodes = [child] + [e.target for e in edges]
             if reverse:
                 nodes, edges = nodes[::-1], edges[::-1]
             found.append(LineagePath(nodes, edges))
-            count += 1
-            if count >= 5000:
-                break
     if not found:
         raise NoPathError(source, target, "Neither descends from the other.")
-    found.sort(key=lambda p: _path_sort_key(G, p))
+    names = S.nodes({n for p in found for n in p.nodes})
+    found.sort(key=lambda p: _path_sort_key(names, p))
     return found[:limit]
 
 
 # --- lookup, search and listing ---------------------------------------------------
 
 
-def search(G: nx.MultiDiGraph, text: str, *, limit: int = 20,
+def search(S: Store, text: str, *, limit: int = 20,
            types: Iterable[str] | None = None) -> list[str]:
-    """Records matching ``text`` in their id, name, aliases or description.
+    """Records matching ``text`` in their id, name, aliases, Hub ids or description.
 
     Exact matches come first, then prefix, substring and description matches,
     then close spellings. English and Chinese both work.
 
-    >>> G = example_graph()
-    >>> search(G, "alpaca")
+    >>> S = example_store()
+    >>> search(S, "alpaca")
     ['alpaca-7b', 'alpaca-data']
-    >>> search(G, "阿尔")
+    >>> search(S, "阿尔")
     ['alpaca-7b']
-    >>> search(G, "davinci")
+    >>> search(S, "davinci")
     ['text-davinci-003', 'alpaca-data']
     """
     key = normalize(text or "")
@@ -500,42 +572,25 @@ def search(G: nx.MultiDiGraph, text: str, *, limit: int = 20,
     if not isinstance(limit, int) or limit < 1:
         raise QueryError(f"limit must be a whole number >= 1, not {limit!r}.")
     type_set = _check_types(types)
-    scored: list[tuple[float, str, str]] = []
     words = text.casefold().split()
-    for n, data in G.nodes(data=True):
-        if type_set and data["type"] not in type_set:
-            continue
-        labels = [n, data["name"], *data["aliases"]]
-        keys = [normalize(lbl) for lbl in labels]
-        rec = data["record"]
-        score = 0.0
-        if key in keys:
-            score = 100
-        elif any(k.startswith(key) for k in keys):
-            score = 80
-        elif any(key in k for k in keys):
-            score = 60
-        else:
-            desc = (rec.description or "").casefold()
-            if desc and all(w in desc for w in words):
-                score = 30
-            elif any(_edge_mentions(G, n, key)):
-                score = 20
-        if score:
-            scored.append((-score, RECORD_TYPES.index(data["type"]), data["name"].casefold(), n))
+    scores: dict[str, int] = dict(S.label_matches(key))
+    for rid in S.description_matches(words):
+        scores.setdefault(rid, 30)
+    # a dataset generated by a model whose name matches
+    named = [r for r, sc in scores.items() if sc >= 60]
+    for rid in named:
+        if key in normalize(S.node(rid).name):
+            for e in S.in_edges(rid, ["generated_by"]):
+                scores.setdefault(e.source, 20)
+    nodes = S.nodes(scores)
+    scored = [(-sc, RECORD_TYPES.index(nodes[r].type), nodes[r].name.casefold(), r)
+              for r, sc in scores.items() if not type_set or nodes[r].type in type_set]
     if not scored:
-        index = _kb(G).index
-        for rank, rid in enumerate(index.suggest(text)):
-            if rid in G and (not type_set or G.nodes[rid]["type"] in type_set):
+        for rank, rid in enumerate(S.suggest(text)):
+            if rid in S and (not type_set or S.node(rid).type in type_set):
                 scored.append((0, rank, "", rid))
     scored.sort()
     return [n for *_, n in scored[:limit]]
-
-
-def _edge_mentions(G: nx.MultiDiGraph, n: str, key: str):
-    for _, v, data in G.out_edges(n, data=True):
-        if data["relation"] in ("generated_by",) and key in normalize(G.nodes[v]["name"]):
-            yield True
 
 
 def _check_types(types: Iterable[str] | None) -> set[str]:
@@ -549,25 +604,24 @@ def _check_types(types: Iterable[str] | None) -> set[str]:
     return out
 
 
-def developers(G: nx.MultiDiGraph, node: str) -> list[str]:
+def developers(S: Store, node: str) -> list[str]:
     """Ids of the organizations that developed ``node``.
 
     A record with no ``developed_by`` of its own takes those of the family it
     is a ``variant`` of (LLaMA-7B is Meta's through the LLaMA family).
 
-    >>> developers(example_graph(), "alpaca-7b")
+    >>> developers(example_store(), "alpaca-7b")
     ['stanford']
     """
-    own = sorted(v for _, v, d in G.out_edges(node, data=True) if d["relation"] == "developed_by")
+    own = sorted(e.target for e in S.out_edges(node, ["developed_by"]))
     if own:
         return own
     seen = {node}
     frontier = [node]
     while frontier:  # climb variant -> family links until some family names its developer
-        families = [v for n in frontier for _, v, d in G.out_edges(n, data=True)
-                    if d["relation"] == "variant" and v not in seen]
-        found = sorted({v for f in families for _, v, d in G.out_edges(f, data=True)
-                        if d["relation"] == "developed_by"})
+        families = [e.target for n in frontier for e in S.out_edges(n, ["variant"])
+                    if e.target not in seen]
+        found = sorted({e.target for f in families for e in S.out_edges(f, ["developed_by"])})
         if found:
             return found
         seen.update(families)
@@ -575,8 +629,20 @@ def developers(G: nx.MultiDiGraph, node: str) -> list[str]:
     return []
 
 
+def _developed_by(S: Store, org: str) -> set[str]:
+    """Candidates developed by ``org``: its own records and their variants, transitively."""
+    out = {e.source for e in S.in_edges(org, ["developed_by"])}
+    frontier = list(out)
+    while frontier:
+        nxt = [e.source for f in frontier for e in S.in_edges(f, ["variant"])
+               if e.source not in out]
+        out.update(nxt)
+        frontier = nxt
+    return out
+
+
 def filter_records(
-    G: nx.MultiDiGraph,
+    S: Store,
     *,
     types: Iterable[str] | None = None,
     organization: str | None = None,
@@ -601,129 +667,145 @@ def filter_records(
 
     Examples
     --------
-    >>> G = example_graph()
-    >>> filter_records(G, types=["model"], since="2023")
+    >>> S = example_store()
+    >>> filter_records(S, types=["model"], since="2023")
     ['llama-7b', 'alpaca-7b']
-    >>> filter_records(G, organization="stanford")
+    >>> filter_records(S, organization="stanford")
     ['alpaca-7b']
     """
     type_set = _check_types(types)
     lo, hi = _parse_bound(since, "since"), _parse_bound(until, "until")
     if weights is not None and weights not in ("open", "restricted", "closed"):
         raise QueryError(f"weights must be open, restricted or closed, not {weights!r}.")
-    if organization is not None and organization not in G:
-        raise UnknownRecordError(organization, _kb(G).index.suggest(organization), "organization")
-    out = []
-    for n, data in G.nodes(data=True):
-        if type_set and data["type"] not in type_set:
-            continue
-        d = date_key(data["date"])
-        if (lo or hi) and d is None:
-            continue
-        if lo and d is not None and d[: len(lo)] < lo[: len(d)]:
-            continue
-        if hi and d is not None and d[: len(hi)] > hi[: len(d)]:
-            continue
-        if organization and organization not in developers(G, n):
-            continue
-        if weights and getattr(data["record"], "weights", None) != weights:
-            continue
-        out.append(n)
-    return sorted(out, key=lambda n: (date_key(G.nodes[n]["date"]) or (9999,), G.nodes[n]["name"]))
+    if organization is not None and organization not in S:
+        raise _unknown(S, organization, "organization")
+    if organization is not None:
+        candidates = _developed_by(S, organization)
+        found = [n for n in S.ids(types=type_set or None, since=lo, until=hi, weights=weights)
+                 if n in candidates and organization in developers(S, n)] \
+            if len(candidates) > 1000 else \
+            [n for n in candidates if _matches(S.node(n), type_set, lo, hi, weights)
+             and organization in developers(S, n)]
+    else:
+        found = list(S.ids(types=type_set or None, since=lo, until=hi, weights=weights))
+    nodes = S.nodes(found)
+    return sorted(found, key=lambda n: (_date_sort(nodes[n].date), nodes[n].name))
 
 
-def _parse_bound(value: str | None, name: str) -> tuple[int, ...] | None:
-    if value is None:
-        return None
-    from lineage.records import _coerce_date
+def _matches(n: Node, types: set[str], lo: str | None, hi: str | None,
+             weights: str | None) -> bool:
+    from .store.base import date_in_bound
 
+    return ((not types or n.type in types) and date_in_bound(n.date, lo, hi)
+            and (not weights or n.weights == weights))
+
+
+def _date_sort(date: str | None) -> tuple[int, ...]:
+    return tuple(int(p) for p in date.split("-")) if date else (9999,)
+
+
+def _parse_bound(value: str | None, name: str) -> str | None:
     try:
-        return date_key(_coerce_date(str(value)))
+        return parse_date_bound(value)
     except ValueError as e:
         raise QueryError(f"--{name}: {e}.") from None
 
 
-def neighbours(G: nx.MultiDiGraph, node: str) -> dict[str, list[Edge]]:
+def neighbours(S: Store, node: str) -> dict[str, list[Edge]]:
     """The relations of ``node``: ``out`` (it states) and ``in`` (others state about it).
 
-    >>> nb = neighbours(example_graph(), "llama-7b")
+    >>> nb = neighbours(example_store(), "llama-7b")
     >>> [(e.source, e.relation) for e in nb["in"]], [(e.relation, e.target) for e in nb["out"]]
     ([('alpaca-7b', 'finetune')], [('variant', 'llama')])
     """
-    if node not in G:
-        raise UnknownRecordError(node, _kb(G).index.suggest(node))
-    out = [Edge.from_graph(u, v, k, d) for u, v, k, d in G.out_edges(node, keys=True, data=True)]
-    inc = [Edge.from_graph(u, v, k, d) for u, v, k, d in G.in_edges(node, keys=True, data=True)]
-    return {"out": out, "in": inc}
+    if node not in S:
+        raise _unknown(S, node)
+    return {"out": S.out_edges(node), "in": S.in_edges(node)}
 
 
-def statistics(G: nx.MultiDiGraph) -> dict[str, Any]:
+def statistics(S: Store) -> dict[str, Any]:
     """Counts of records and relations by type, kind and confidence.
 
-    >>> s = statistics(example_graph())
+    >>> s = statistics(example_store())
     >>> s["records"], s["relations"], s["by_type"]["model"], s["by_category"]["data"]
     (6, 5, 3, 2)
     """
     by_type: dict[str, int] = {}
-    for _, t in G.nodes(data="type"):
-        by_type[t] = by_type.get(t, 0) + 1
+    n_records = with_date = 0
+    for rid in S.iter_ids():
+        n = S.node(rid)
+        n_records += 1
+        by_type[n.type] = by_type.get(n.type, 0) + 1
+        with_date += bool(n.date)
     by_rel: dict[str, int] = {}
     by_cat: dict[str, int] = {"weights": 0, "data": 0, "knowledge": 0}
     by_conf: dict[str, int] = {}
     docs: set[str] = set()
-    for _, _, d in G.edges(data=True):
-        by_rel[d["relation"]] = by_rel.get(d["relation"], 0) + 1
-        by_cat[d["category"]] += 1
-        by_conf[d["confidence"]] = by_conf.get(d["confidence"], 0) + 1
-        docs.update(s.document for s in d["sources"])
-    lineage_edges = [(u, v) for u, v, d in G.edges(data=True) if d["category"] != "knowledge"]
-    L = nx.DiGraph(lineage_edges)
-    roots = [n for n in L if L.out_degree(n) == 0]
-    longest = nx.dag_longest_path_length(L) if L.number_of_nodes() else 0
+    parents: dict[str, set[str]] = {}
+    n_edges = 0
+    for e in S.iter_edges():
+        n_edges += 1
+        by_rel[e.relation] = by_rel.get(e.relation, 0) + 1
+        by_cat[e.category] += 1
+        by_conf[e.confidence] = by_conf.get(e.confidence, 0) + 1
+        docs.update(s.document for s in e.sources)
+        if e.category != "knowledge":
+            parents.setdefault(e.source, set()).add(e.target)
+            parents.setdefault(e.target, set())
+    roots = [n for n, ps in parents.items() if not ps]
     return {
-        "records": G.number_of_nodes(),
-        "relations": G.number_of_edges(),
+        "records": n_records,
+        "relations": n_edges,
         "by_type": dict(sorted(by_type.items())),
         "by_relation": dict(sorted(by_rel.items())),
         "by_category": by_cat,
         "by_confidence": dict(sorted(by_conf.items())),
         "documents_cited": len(docs),
         "lineage_roots": len(roots),
-        "longest_lineage": longest,
-        "with_date": sum(1 for _, d in G.nodes(data="date") if d),
+        "longest_lineage": _longest(parents),
+        "with_date": with_date,
     }
 
 
+def _longest(parents: dict[str, set[str]]) -> int:
+    """Hops in the longest chain of a DAG given as child -> parents (iteratively)."""
+    memo: dict[str, int] = {}
+    for start in parents:
+        if start in memo:
+            continue
+        stack = [(start, iter(parents[start]))]
+        while stack:
+            n, it = stack[-1]
+            nxt = next((p for p in it if p not in memo), None)
+            if nxt is not None:
+                if any(nxt == s for s, _ in stack):
+                    raise QueryError(f"the lineage has a cycle through {nxt!r}; "
+                                     "run 'lineage validate' to find it.")
+                stack.append((nxt, iter(parents[nxt])))
+                continue
+            stack.pop()
+            memo[n] = max((memo[p] + 1 for p in parents[n]), default=0)
+    return max(memo.values(), default=0)
 
-def as_of(G: nx.MultiDiGraph, date: str) -> nx.MultiDiGraph:
-    """The graph as it stood on ``date``: later records and relations left out.
+
+def as_of(S: Store, date: str) -> Store:
+    """The store as it stood on ``date``: later records and relations left out.
 
     A record is kept when it is undated or dated on or before ``date`` (at the
     precision both dates share: ``2023`` keeps ``2023-11``); a relation is
     kept when both ends are kept and its own ``date``, if any, is not later.
-    Returns a read-only view; ``G`` is not changed.
+    Returns a read-only view; ``S`` is not changed.
 
     Examples
     --------
-    >>> G = example_graph()
-    >>> H = as_of(G, "2023-02")
-    >>> sorted(H.nodes)
+    >>> S = example_store()
+    >>> H = as_of(S, "2023-02")
+    >>> sorted(H.iter_ids())
     ['llama', 'llama-7b', 'stanford', 'text-davinci-003']
-    >>> H.graph["as_of"]
+    >>> H.as_of_date
     '2023-02'
     """
     bound = _parse_bound(date, "as-of")
     if bound is None:
         raise QueryError("as_of needs a date such as 2023 or 2023-03.")
-
-    def keep_node(n: str) -> bool:
-        d = date_key(G.nodes[n]["date"])
-        return d is None or d[: len(bound)] <= bound[: len(d)]
-
-    def keep_edge(u: str, v: str, k: str) -> bool:
-        d = date_key(G.edges[u, v, k].get("date"))
-        return d is None or d[: len(bound)] <= bound[: len(d)]
-
-    H = nx.subgraph_view(G, filter_node=keep_node, filter_edge=keep_edge)
-    H.graph = {**G.graph, "as_of": str(date)}
-    return H
+    return AsOfStore(S, date)

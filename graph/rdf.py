@@ -76,7 +76,7 @@ from .ns import (
 )
 
 if TYPE_CHECKING:
-    import networkx as nx
+    from .store.base import Store
     import rdflib
 
 __all__ = [
@@ -109,7 +109,7 @@ __all__ = [
 VOCAB_PATH = Path(__file__).parent / "vocab.ttl"
 SHAPES_PATH = Path(__file__).parent / "shapes.ttl"
 
-Exportable = Union[KnowledgeBase, "nx.MultiDiGraph"]
+Exportable = Union[KnowledgeBase, "Store"]
 
 
 # --- terms ------------------------------------------------------------------
@@ -191,6 +191,7 @@ COMMON_ATTRS: tuple[_Attr, ...] = (
 )
 
 _WEIGHTS = _a("weights", LINEAGE.weights, "enum")
+_HUB = _a("hub_ids", LINEAGE.hubId, many=True, order=LINEAGE.hubIdOrder)
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,7 @@ TYPES: dict[str, _Type] = {
         _WEIGHTS,
         _a("architecture", FAIR4ML.modelCategory),
         _a("modality", LINEAGE.modality, many=True, order=LINEAGE.modalityOrder),
+        _HUB,
     ]),
     "family": _t(LINEAGE.ModelFamily, [SCHEMA.CreativeWorkSeries, PROV.Entity], [_WEIGHTS]),
     "dataset": _t(LINEAGE.Dataset, [SCHEMA.Dataset, PROV.Entity], [
@@ -221,6 +223,7 @@ TYPES: dict[str, _Type] = {
         _a("method", LINEAGE.method),
         _a("method_note", LINEAGE.methodNote),
         _a("kind", LINEAGE.datasetKind),
+        _HUB,
     ]),
     "technique": _t(LINEAGE.Technique, [SCHEMA.DefinedTerm, PROV.Entity], [
         _a("category", LINEAGE.category),
@@ -589,11 +592,13 @@ def _records(source: Any) -> Iterator[tuple[Record, _Kept]]:
     """
     if isinstance(source, KnowledgeBase):
         return _kb_records(source)
-    if hasattr(source, "nodes") and hasattr(source, "has_edge"):
-        return _graph_records(source)
+    from .store.base import Store
+
+    if isinstance(source, Store):
+        return _store_records(source)
     raise QueryError(
         f"cannot export a {type(source).__name__} as RDF; pass a KnowledgeBase from "
-        "lineage.load.load() or a graph from graph.build.build_graph()."
+        "lineage.load.load() or a store from graph.open_store()."
     )
 
 
@@ -603,12 +608,15 @@ def _kb_records(kb: KnowledgeBase) -> Iterator[tuple[Record, _Kept]]:
         yield rec, [(k, r, list(r.techniques)) for k, r in enumerate(rec.relations)]
 
 
-def _graph_records(G: Any) -> Iterator[tuple[Record, _Kept]]:
-    for n in sorted(G.nodes):
-        rec = G.nodes[n]["record"]
-        kept = [(k, r, [t for t in r.techniques if t in G])
+def _store_records(S: Any) -> Iterator[tuple[Record, _Kept]]:
+    from .store.views import pydantic_record
+
+    for n in sorted(S.iter_ids()):
+        rec = pydantic_record(S, n)
+        present = {e.key for e in S.out_edges(n)}
+        kept = [(k, r, [t for t in r.techniques if t in S])
                 for k, r in enumerate(rec.relations)
-                if G.has_edge(rec.id, r.target, key=f"{r.relation}:{k}")]
+                if f"{r.relation}:{k}" in present]
         yield rec, kept
 
 
@@ -620,8 +628,8 @@ def iter_triples(source: Exportable, *, base: str = DEFAULT_BASE) -> Iterator[Tr
     :func:`focus_graph`): then only its records and relations are exported.
     The base is checked before the first triple.
 
-    >>> from graph.query import example_graph
-    >>> triples = list(iter_triples(example_graph(), base="https://example.org/"))
+    >>> from graph.query import example_store
+    >>> triples = list(iter_triples(example_store(), base="https://example.org/"))
     >>> ('https://example.org/alpaca-7b', 'http://www.w3.org/ns/prov#wasDerivedFrom',
     ...  'https://example.org/llama-7b') in triples
     True
@@ -662,8 +670,8 @@ def iter_ntriples(source: Exportable, *, base: str = DEFAULT_BASE) -> Iterator[s
     large graph streams straight to a file or a pipe. The base and the type of
     ``source`` are checked before the first chunk.
 
-    >>> from graph.query import example_graph
-    >>> chunks = list(iter_ntriples(example_graph()))
+    >>> from graph.query import example_store
+    >>> chunks = list(iter_ntriples(example_store()))
     >>> len(chunks), any('"阿尔帕卡"@zh' in chunk for chunk in chunks)
     (6, True)
     """
@@ -714,8 +722,8 @@ def new_graph(base: str = DEFAULT_BASE) -> rdflib.Graph:
 def to_graph(source: Exportable, *, base: str = DEFAULT_BASE) -> rdflib.Graph:
     """The export as an rdflib Graph, with every prefix bound explicitly.
 
-    >>> from graph.query import example_graph
-    >>> g = to_graph(example_graph())
+    >>> from graph.query import example_store
+    >>> g = to_graph(example_store())
     >>> len(g) > 50, dict(g.namespaces())["prov"]
     (True, rdflib.term.URIRef('http://www.w3.org/ns/prov#'))
     """
@@ -825,10 +833,10 @@ def to_rdf(source: Exportable, fmt: str = "turtle", *, base: str = DEFAULT_BASE)
 
     Examples
     --------
-    >>> from graph.query import example_graph
-    >>> print(to_rdf(example_graph(), "nt").splitlines()[0])
+    >>> from graph.query import example_store
+    >>> print(to_rdf(example_store(), "nt").splitlines()[0])
     <https://w3id.org/llm-lineage/id/alpaca-7b> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/llm-lineage/vocab#Model> .
-    >>> to_rdf(example_graph(), "n3")
+    >>> to_rdf(example_store(), "n3")
     Traceback (most recent call last):
     ...
     lineage.errors.RdfError: unknown RDF format 'n3'. Use one of: turtle, nt, jsonld, xml.
@@ -850,35 +858,36 @@ def write_rdf(source: Exportable, path: str | Path, fmt: str = "turtle", *,
     write_text_atomic(path, text)
 
 
-def focus_graph(G: nx.MultiDiGraph, node: str, *, depth: int | None = None) -> nx.MultiDiGraph:
-    """The part of ``G`` around ``node``, for a focused export.
+def focus_graph(S: Any, node: str, *, depth: int | None = None) -> Any:
+    """The part of store ``S`` around ``node``, for a focused export.
 
     Keeps ``node``, its lineage ancestors and descendants (up to ``depth``
     hops; all when None), the records those point to through knowledge
     relations (developers, licences, papers, techniques, benchmarks) and the
     techniques their relations name; and every relation among them. Returns a
-    read-only view.
+    read-only view (:class:`graph.store.views.SubsetStore`).
 
-    >>> from graph.query import example_graph
-    >>> sorted(focus_graph(example_graph(), "llama-7b", depth=1).nodes)
+    >>> from graph.query import example_store
+    >>> sorted(focus_graph(example_store(), "llama-7b", depth=1).iter_ids())
     ['alpaca-7b', 'llama', 'llama-7b', 'stanford']
     """
     from .query import ancestors, descendants
+    from .store.views import SubsetStore
 
-    if node not in G:
+    if node not in S:
         from .query import resolve
 
-        node = resolve(G, node)
-    keep = {node, *ancestors(G, node, depth=depth), *descendants(G, node, depth=depth)}
+        node = resolve(S, node)
+    keep = {node, *ancestors(S, node, depth=depth), *descendants(S, node, depth=depth)}
     for n in list(keep):
-        for _, v, data in G.out_edges(n, data=True):
-            if data["category"] == "knowledge":
-                keep.add(v)
+        for e in S.out_edges(n):
+            if e.category == "knowledge":
+                keep.add(e.target)
     for n in list(keep):
-        for _, v, data in G.out_edges(n, data=True):
-            if v in keep:
-                keep.update(t for t in data["techniques"] if t in G)
-    return G.subgraph(keep)
+        for e in S.out_edges(n):
+            if e.target in keep:
+                keep.update(t for t in e.techniques if t in S)
+    return SubsetStore(S, keep)
 
 
 # --- reading RDF back into records ------------------------------------------
@@ -932,6 +941,42 @@ def _refuse_remote_contexts(path: str | Path, data: bytes) -> None:
             stack.extend(node)
 
 
+def _refuse_doctype(path: str | Path, data: bytes) -> None:
+    """RDF/XML with a DOCTYPE may declare entities (billion laughs, external files): refuse.
+
+    The document is read by expat only up to its root element (in any encoding),
+    and stops at the first DOCTYPE or ENTITY declaration, before any is expanded.
+    """
+    from xml.parsers import expat
+
+    class Found(Exception):
+        pass
+
+    class Done(Exception):
+        pass
+
+    def refuse(*_args: Any) -> None:
+        raise Found
+
+    def stop(*_args: Any) -> None:
+        raise Done
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.StartElementHandler = stop  # declarations come before the root element
+    try:
+        parser.Parse(data, True)
+    except Found:
+        raise RdfError(
+            f"{path} has a DOCTYPE or ENTITY declaration, which lineage does not read "
+            "(entities can expand without bound or read other files). Remove the "
+            "declarations and write the IRIs out."
+        ) from None
+    except (Done, expat.ExpatError):
+        return  # no declarations; a malformed file is reported by the RDF parser
+
+
 def parse_rdf(path: str | Path, fmt: str | None = None) -> rdflib.Graph:
     """Parse an RDF file into an rdflib Graph; any failure is one :class:`RdfError`."""
     import rdflib
@@ -944,6 +989,8 @@ def parse_rdf(path: str | Path, fmt: str | None = None) -> rdflib.Graph:
         raise RdfError(f"cannot read {path}: {e.strerror}. Check the path.") from None
     if name == "jsonld":
         _refuse_remote_contexts(path, data)
+    if name == "xml":
+        _refuse_doctype(path, data)
     g = rdflib.Graph(bind_namespaces="none")
     try:
         g.parse(data=data, format=EXPORTERS[name].rdflib_name, publicID=p.resolve().as_uri())

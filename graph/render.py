@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
 from .query import Edge, Lineage, LineagePath, developers, neighbours
+from .store.base import Store
 
 if TYPE_CHECKING:  # analytics imports this module; import its types for annotations only
     from .analytics import CheckReport, CommonAncestors, LicenseReport, Teaching
@@ -25,6 +24,25 @@ __all__ = [
     "common_text",
     "check_text",
 ]
+
+_UNSAFE = {c: f"\\u{c:04x}" for c in [*range(0, 32), 127, *range(0x80, 0xA0), 0x061C,
+                                      0x200E, 0x200F, *range(0x202A, 0x202F),
+                                      *range(0x2066, 0x206A)]}
+_UNSAFE.update({9: "\\t", 10: "\\n", 13: "\\r"})
+
+
+def printable(text: str) -> str:
+    """``text`` with control and bidi characters shown as escapes, so one value is one line.
+
+    >>> printable("a\\nb\\u202ec")
+    'a\\\\nb\\\\u202ec'
+    """
+    return text.translate(_UNSAFE)
+
+
+def printable_lines(lines: list[str]) -> str:
+    return "\n".join(printable(line) for line in lines)
+
 
 PHRASES: dict[str, tuple[str, str]] = {
     # relation: (reading upwards "X <phrase> parent", reading downwards "X <phrase> child")
@@ -49,16 +67,16 @@ PHRASES: dict[str, tuple[str, str]] = {
 }
 
 
-def label(G: nx.MultiDiGraph, node: str) -> str:
+def label(S: Store, node: str) -> str:
     """``Name  (type, date, developer)`` for one record."""
-    data = G.nodes[node]
-    bits = [data["type"]]
-    if data["date"]:
-        bits.append(data["date"])
-    devs = [G.nodes[d]["name"] for d in developers(G, node)]
+    data = S.node(node)
+    bits = [data.type]
+    if data.date:
+        bits.append(data.date)
+    devs = [S.node(d).name for d in developers(S, node)]
     if devs:
         bits.append(", ".join(devs))
-    return f"{data['name']}  ({'; '.join(bits)})"
+    return printable(f"{data.name}  ({'; '.join(bits)})")
 
 
 def _hop(e: Edge, up: bool) -> str:
@@ -68,60 +86,78 @@ def _hop(e: Edge, up: bool) -> str:
     return f"[{tag}{weak}] {phrase}"
 
 
-def _via(G: nx.MultiDiGraph, e: Edge) -> str:
+def _via(S: Store, e: Edge) -> str:
     if not e.techniques:
         return ""
-    names = [G.nodes[t]["name"] if t in G else t for t in e.techniques]
+    names = [S.node(t).name if t in S else t for t in e.techniques]
     return "  · via " + ", ".join(names)
 
 
-def tree(G: nx.MultiDiGraph, result: Lineage, *, sources: bool = False) -> str:
+def tree(S: Store, result: Lineage, *, sources: bool = False, fanout: int | None = None) -> str:
     """Draw an ancestry or descendants result as an indented tree.
 
     A record reached twice is drawn once; later mentions say ``(see above)``.
+    With ``fanout``, each record shows at most that many children, then
+    ``... and N more``.
     """
+    return "\n".join(iter_tree(S, result, sources=sources, fanout=fanout))
+
+
+def iter_tree(S: Store, result: Lineage, *, sources: bool = False,
+              fanout: int | None = None):
+    """The lines of :func:`tree`, one at a time, so a large tree prints as it is drawn."""
     up = result.direction == "ancestors"
     children: dict[str, list[Edge]] = {}
     for e in result.edges:
         near = e.source if up else e.target
         children.setdefault(near, []).append(e)
-    lines = [label(G, result.root)]
+    yield label(S, result.root)
+    drawn = 1
     shown = {result.root}
 
-    def walk(node: str, prefix: str, path: frozenset) -> None:
+    def walk(node: str, prefix: str, path: frozenset):
+        nonlocal drawn
         kids = children.get(node, [])
+        more = 0
+        if fanout is not None and len(kids) > fanout:
+            kids, more = kids[:fanout], len(kids) - fanout
         for i, e in enumerate(kids):
             far = e.target if up else e.source
-            last = i == len(kids) - 1
+            last = i == len(kids) - 1 and not more
             branch = "└── " if last else "├── "
             again = far in shown
             suffix = "  (see above)" if again else ""
             if far in path:
                 suffix = "  (cycle)"
-            lines.append(f"{prefix}{branch}{_hop(e, up)} ▸ {label(G, far)}{_via(G, e)}{suffix}")
+            yield printable(f"{prefix}{branch}{_hop(e, up)} ▸ {label(S, far)}{_via(S, e)}{suffix}")
+            drawn += 1
             ext = "    " if last else "│   "
             if sources:
                 for s in e.sources:
                     quote = f" “{s.quote}”" if s.quote else ""
                     loc = f" [{s.locator}]" if s.locator else ""
-                    lines.append(f"{prefix}{ext}    source: {s.document}{loc}{quote}")
+                    yield printable(f"{prefix}{ext}    source: {s.document}{loc}{quote}")
             if not again and far not in path:
                 shown.add(far)
-                walk(far, prefix + ext, path | {far})
+                yield from walk(far, prefix + ext, path | {far})
+        if more:
+            yield f"{prefix}└── ... and {more:,} more (use --limit / --jsonl)"
 
-    walk(result.root, "", frozenset({result.root}))
-    if len(lines) == 1:
+    yield from walk(result.root, "", frozenset({result.root}))
+    if drawn == 1:
         what = "ancestors" if up else "descendants"
-        lines.append(f"(no {what} in the knowledge base)")
-    return "\n".join(lines)
+        yield f"(no {what} in the knowledge base)"
+    if result.truncated:
+        yield (f"... {result.truncated:,} more records not shown (--limit); use --jsonl "
+               "for the whole answer")
 
 
-def paths_text(G: nx.MultiDiGraph, paths: list[LineagePath]) -> str:
+def paths_text(S: Store, paths: list[LineagePath]) -> str:
     out = []
     for i, p in enumerate(paths, 1):
         weak = f", {p.weak_hops} weak" if p.weak_hops else ", all explicit"
         out.append(f"Path {i} ({len(p.edges)} hops{weak})")
-        out.append(f"  {label(G, p.nodes[0])}")
+        out.append(f"  {label(S, p.nodes[0])}")
         for node, e in zip(p.nodes[1:], p.edges, strict=True):
             forward = e.target == node  # the previous node states the relation
             phrase = PHRASES[e.relation][0 if forward else 1]
@@ -131,9 +167,9 @@ def paths_text(G: nx.MultiDiGraph, paths: list[LineagePath]) -> str:
                 quote = f" “{s.quote}”" if s.quote else ""
                 loc = f" [{s.locator}]" if s.locator else ""
                 out.append(f"      source: {s.document}{loc}{quote}")
-            out.append(f"  {label(G, node)}")
+            out.append(f"  {label(S, node)}")
         out.append("")
-    return "\n".join(out).rstrip()
+    return printable_lines(out).rstrip()
 
 
 _CARD_SKIP = {"id", "type", "name", "aliases", "description", "relations", "sources", "claims",
@@ -152,23 +188,23 @@ def _fmt_value(key: str, value: Any) -> str:
     return str(value)
 
 
-def card(G: nx.MultiDiGraph, node: str) -> str:
+def card(S: Store, node: str) -> str:
     """A record's card: attributes, relations out and in, sources, claims."""
-    rec = G.nodes[node]["record"]
-    lines = [f"{rec.name}  [{rec.type}]  id: {rec.id}"]
-    if rec.aliases:
-        lines.append(f"  aliases: {', '.join(rec.aliases)}")
-    if rec.date:
-        lines.append(f"  date: {rec.date}")
-    if rec.description:
-        lines.append(f"  {rec.description}")
-    for key, value in rec.model_dump(exclude=_CARD_SKIP, exclude_none=True).items():
-        if value in ([], "", False):
+    rec = S.record(node)
+    lines = [f"{rec['name']}  [{rec['type']}]  id: {rec['id']}"]
+    if rec.get("aliases"):
+        lines.append(f"  aliases: {', '.join(rec['aliases'])}")
+    if rec.get("date"):
+        lines.append(f"  date: {rec['date']}")
+    if rec.get("description"):
+        lines.append(f"  {rec['description']}")
+    for key, value in rec.items():
+        if key in _CARD_SKIP or value is None or value in ([], "", False):
             continue
         lines.append(f"  {key.replace('_', ' ')}: {_fmt_value(key, value)}")
-    for u in rec.urls:
+    for u in rec.get("urls") or ():
         lines.append(f"  url: {u}")
-    nb = neighbours(G, node)
+    nb = neighbours(S, node)
     groups: dict[str, list[str]] = {}
     for e in nb["out"]:
         head = {"weights": "Parents (weights)", "data": "Parents (data)"}.get(e.category)
@@ -176,11 +212,11 @@ def card(G: nx.MultiDiGraph, node: str) -> str:
             head = {"uses_technique": "Techniques", "introduced_in": "Papers",
                     "developed_by": "Developed by", "evaluated_on": "Scores",
                     "licensed_under": "License", "uses_model": "Uses models"}[e.relation]
-        groups.setdefault(head, []).append(_card_edge(G, e, e.target, up=True))
+        groups.setdefault(head, []).append(_card_edge(S, e, e.target, up=True))
     for e in nb["in"]:
         head = {"weights": "Children (weights)", "data": "Children (data)"}.get(e.category,
                                                                                 "Referenced by")
-        groups.setdefault(head, []).append(_card_edge(G, e, e.source, up=False))
+        groups.setdefault(head, []).append(_card_edge(S, e, e.source, up=False))
     order = ["Developed by", "License", "Parents (weights)", "Parents (data)",
              "Children (weights)", "Children (data)", "Techniques", "Papers", "Scores",
              "Uses models", "Referenced by"]
@@ -188,25 +224,25 @@ def card(G: nx.MultiDiGraph, node: str) -> str:
         if head in groups:
             lines.append(f"{head}:")
             lines.extend(groups[head])
-    if rec.claims:
+    if rec.get("claims"):
         lines.append("Claims (kept as each source states them):")
-        for c in rec.claims:
-            srcs = "; ".join(s.document for s in c.sources)
-            note = f" — {c.note}" if c.note else ""
-            lines.append(f"  {c.topic}: {c.value}  [{srcs}]{note}")
-    if rec.sources:
+        for c in rec["claims"]:
+            srcs = "; ".join(src["document"] for src in c["sources"])
+            note = f" — {c['note']}" if c.get("note") else ""
+            lines.append(f"  {c['topic']}: {c['value']}  [{srcs}]{note}")
+    if rec.get("sources"):
         lines.append("Sources:")
-        for s in rec.sources:
-            what = f"{s.field}: " if s.field else ""
-            quote = f" “{s.quote}”" if s.quote else ""
-            loc = f" [{s.locator}]" if s.locator else ""
-            lines.append(f"  {what}{s.document}{loc}{quote}")
-    if rec.note:
-        lines.append(f"Note: {rec.note}")
-    return "\n".join(lines)
+        for src in rec["sources"]:
+            what = f"{src['field']}: " if src.get("field") else ""
+            quote = f" “{src['quote']}”" if src.get("quote") else ""
+            loc = f" [{src['locator']}]" if src.get("locator") else ""
+            lines.append(f"  {what}{src['document']}{loc}{quote}")
+    if rec.get("note"):
+        lines.append(f"Note: {rec['note']}")
+    return printable_lines(lines)
 
 
-def _card_edge(G: nx.MultiDiGraph, e: Edge, other: str, up: bool) -> str:
+def _card_edge(S: Store, e: Edge, other: str, up: bool) -> str:
     phrase = PHRASES[e.relation][0 if up else 1]
     weak = " (weak)" if e.confidence == "weak" else ""
     score = ""
@@ -217,19 +253,19 @@ def _card_edge(G: nx.MultiDiGraph, e: Edge, other: str, up: bool) -> str:
     src = e.sources[0]
     quote = f" “{src.quote}”" if src.quote else (f" [{src.locator}]" if src.locator else "")
     more = f" (+{len(e.sources) - 1} more)" if len(e.sources) > 1 else ""
-    line = f"  {phrase} {G.nodes[other]['name']} [{other}]{score}{via}{weak}\n"
+    line = f"  {phrase} {S.node(other).name} [{other}]{score}{via}{weak}\n"
     line += f"      {src.document}{quote}{more}"
     if e.note:
         line += f"\n      note: {e.note}"
     return line
 
 
-def table(G: nx.MultiDiGraph, nodes: list[str]) -> str:
+def table(S: Store, nodes: list[str]) -> str:
     if not nodes:
         return "(no records match)"
-    rows = [(n, G.nodes[n]["type"], G.nodes[n]["date"] or "", G.nodes[n]["name"]) for n in nodes]
+    rows = [(n, S.node(n).type, S.node(n).date or "", S.node(n).name) for n in nodes]
     w = [max(len(r[i]) for r in rows) for i in range(3)]
-    return "\n".join(f"{a:<{w[0]}}  {b:<{w[1]}}  {c:<{w[2]}}  {d}" for a, b, c, d in rows)
+    return printable_lines([f"{a:<{w[0]}}  {b:<{w[1]}}  {c:<{w[2]}}  {d}" for a, b, c, d in rows])
 
 
 def stats_text(s: dict[str, Any]) -> str:
@@ -241,24 +277,24 @@ def stats_text(s: dict[str, Any]) -> str:
     lines.append("confidence:   " + ", ".join(f"{k} {v}" for k, v in s["by_confidence"].items()))
     lines.append(f"dated records: {s['with_date']}   lineage roots: {s['lineage_roots']}   "
                  f"longest lineage: {s['longest_lineage']} hops")
-    return "\n".join(lines)
+    return printable_lines(lines)
 
 
 # --- lineage analytics -------------------------------------------------------------
 
 
-def path_text(G: nx.MultiDiGraph, path: LineagePath, *, drop_last: bool = False) -> str:
+def path_text(S: Store, path: LineagePath, *, drop_last: bool = False) -> str:
     """One line reading a path upwards: ``Vicuna-13B ← fine-tuned from LLaMA-13B ← ...``.
 
     Every hop is read in the direction the data states it; weak hops say so.
     With ``drop_last`` the last hop (e.g. ``licensed under``) is left out.
     """
     edges = path.edges[:-1] if drop_last and path.edges else path.edges
-    out = G.nodes[path.nodes[0]]["name"]
+    out = S.node(path.nodes[0]).name
     for e in edges:  # each hop states "source <relation> target", read upwards
         phrase = PHRASES[e.relation][0]
         weak = " [weak]" if e.confidence == "weak" else ""
-        out += f" ← {phrase}{weak} {G.nodes[e.target]['name']}"
+        out += f" ← {phrase}{weak} {S.node(e.target).name}"
     return out
 
 
@@ -266,12 +302,12 @@ _EFFECT_MARK = {"forbids": "✗", "allows": "✓", "unknown": "?"}
 _VERDICT = {True: "allowed", False: "NOT allowed", None: "unknown"}
 
 
-def license_text(G: nx.MultiDiGraph, report: LicenseReport) -> str:
+def license_text(S: Store, report: LicenseReport) -> str:
     """A record's effective usage terms: verdict, each restriction with its path, conflicts."""
-    name = G.nodes[report.node]["name"]
+    name = S.node(report.node).name
     lines = [f"{name}: commercial use {_VERDICT[report.commercial_use]}",
              f"  {report.reason}"]
-    declared = ", ".join(G.nodes[d.license]["name"] for d in report.declared)
+    declared = ", ".join(S.node(d.license).name for d in report.declared)
     lines.append(f"Declared licence: {declared or 'none recorded'}")
     if report.restrictions:
         lines.append("Terms along the lineage:")
@@ -279,21 +315,21 @@ def license_text(G: nx.MultiDiGraph, report: LicenseReport) -> str:
         weak = " (weakly sourced)" if r.weak else ""
         lines.append(f"  {_EFFECT_MARK[r.effect]} [{r.kind}] {r.reason}{weak}")
         if len(r.path.edges) > 1 or r.kind != "own":
-            lines.append(f"      {path_text(G, r.path, drop_last=True)}")
+            lines.append(f"      {path_text(S, r.path, drop_last=True)}")
     if report.conflicts:
         lines.append("Conflicts (the declared licence is more permissive than inherited terms):")
     for c in report.conflicts:
         weak = " (weakly sourced)" if c.weak else ""
-        lines.append(f"  ! declares {G.nodes[c.declared.license]['name']}, but "
+        lines.append(f"  ! declares {S.node(c.declared.license).name}, but "
                      f"{c.inherited.reason}{weak}")
-        lines.append(f"      {path_text(G, c.inherited.path, drop_last=True)}")
-    return "\n".join(lines)
+        lines.append(f"      {path_text(S, c.inherited.path, drop_last=True)}")
+    return printable_lines(lines)
 
 
-def teachings_text(G: nx.MultiDiGraph, node: str, teachings: list[Teaching],
+def teachings_text(S: Store, node: str, teachings: list[Teaching],
                    direction: str) -> str:
     """Teachers (``direction="teachers"``) or students of ``node``, one group per model."""
-    name = G.nodes[node]["name"]
+    name = S.node(node).name
     if direction == "teachers":
         head = f"Teachers of {name} (models whose outputs it learned from):"
         empty = f"(no teachers in the knowledge base: {name} names no model-generated data)"
@@ -307,24 +343,24 @@ def teachings_text(G: nx.MultiDiGraph, node: str, teachings: list[Teaching],
     for t in teachings:
         groups.setdefault(t.teacher if direction == "teachers" else t.student, []).append(t)
     for other, items in groups.items():
-        lines.append(f"  {label(G, other)}")
+        lines.append(f"  {label(S, other)}")
         for t in items:
             how = "" if t.direct else "  (through a model whose weights it carries)"
-            lines.append(f"      {path_text(G, t.path)}{how}")
-    return "\n".join(lines)
+            lines.append(f"      {path_text(S, t.path)}{how}")
+    return printable_lines(lines)
 
 
-def common_text(G: nx.MultiDiGraph, result: CommonAncestors) -> str:
+def common_text(S: Store, result: CommonAncestors) -> str:
     """The lowest common ancestors and how each record descends from them."""
-    names = [G.nodes[n]["name"] for n in result.nodes]
+    names = [S.node(n).name for n in result.nodes]
     joined = ", ".join(names[:-1]) + " and " + names[-1]
     lines = [f"Lowest common ancestors of {joined}:"]
     for a in result.ancestors:
-        lines.append(f"  {label(G, a)}")
+        lines.append(f"  {label(S, a)}")
         for p in result.paths[a]:
-            text = path_text(G, p) if p.edges else f"{G.nodes[p.nodes[0]]['name']} (itself)"
+            text = path_text(S, p) if p.edges else f"{S.node(p.nodes[0]).name} (itself)"
             lines.append(f"      {text}")
-    return "\n".join(lines)
+    return printable_lines(lines)
 
 
 def check_text(report: CheckReport) -> str:
@@ -333,10 +369,10 @@ def check_text(report: CheckReport) -> str:
     if not report.problems:
         n = report.records
         lines.append(f"ok: no problems in {n} record{'s' if n != 1 else ''}")
-        return "\n".join(lines)
+        return printable_lines(lines)
     ne, nw = len(report.errors), len(report.warnings)
     kinds = ", ".join(f"{k} {v}" for k, v in report.by_kind().items())
     n = report.records
     lines.append(f"{ne} error{'s' if ne != 1 else ''}, {nw} warning{'s' if nw != 1 else ''} "
                  f"in {n} record{'s' if n != 1 else ''} ({kinds})")
-    return "\n".join(lines)
+    return printable_lines(lines)

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
 from .query import Edge, Lineage, LineagePath, developers, neighbours
+from .store.base import Store
 
 if TYPE_CHECKING:  # analytics imports query and render; import its types for annotations only
     from lineage.errors import Problem
@@ -25,6 +24,7 @@ __all__ = [
     "node_json",
     "edge_json",
     "lineage_json",
+    "iter_lineage_jsonl",
     "paths_json",
     "nodes_json",
     "record_json",
@@ -40,19 +40,20 @@ SCHEMA_VERSION = 1
 """Bumped when a key is removed or changes meaning."""
 
 
-def node_json(G: nx.MultiDiGraph, node: str, **extra: Any) -> dict[str, Any]:
-    data = G.nodes[node]
+def node_json(S: Store, node: str, **extra: Any) -> dict[str, Any]:
+    data = S.node(node)
     out: dict[str, Any] = {
         "id": node,
-        "name": data["name"],
-        "type": data["type"],
-        "aliases": list(data["aliases"]),
-        "date": data["date"],
-        "developers": developers(G, node),
+        "name": data.name,
+        "type": data.type,
+        "aliases": list(data.aliases),
+        "date": data.date,
+        "developers": developers(S, node),
     }
-    weights = getattr(data["record"], "weights", None)
-    if weights is not None:
-        out["weights"] = weights
+    if data.weights is not None:
+        out["weights"] = data.weights
+    if data.hub_ids:
+        out["hub_ids"] = list(data.hub_ids)
     out.update(extra)
     return out
 
@@ -64,7 +65,7 @@ def edge_json(e: Edge) -> dict[str, Any]:
         "relation": e.relation,
         "category": e.category,
         "confidence": e.confidence,
-        "sources": [s.model_dump(exclude_none=True) for s in e.sources],
+        "sources": [s.to_dict() for s in e.sources],
         "techniques": list(e.techniques),
         "note": e.note,
         "date": e.date,
@@ -74,17 +75,80 @@ def edge_json(e: Edge) -> dict[str, Any]:
     return out
 
 
-def lineage_json(G: nx.MultiDiGraph, result: Lineage) -> dict[str, Any]:
+def lineage_json(S: Store, result: Lineage) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "query": result.direction,
         "root": result.root,
-        "nodes": [node_json(G, n, depth=result.depth[n]) for n in result.nodes],
+        "nodes": [node_json(S, n, depth=result.depth[n]) for n in result.nodes],
         "edges": [edge_json(e) for e in result.edges],
     }
 
 
-def paths_json(G: nx.MultiDiGraph, source: str, target: str,
+def iter_lineage_jsonl(S: Store, node: str, *, up: bool = True, depth: int | None = None,
+                       relations: Any = None, weights_only: bool = False,
+                       limit: int | None = None) -> Any:
+    """Stream a lineage walk as JSON lines, level by level, as it goes.
+
+    Each line is one object with a ``kind``: ``"node"`` (the keys of ``nodes``
+    in the ``--json`` contract, less ``developers``, plus ``depth``), ``"edge"``
+    (the keys of ``edges``), and last ``"summary"`` (``nodes``, ``edges``,
+    ``truncated``). The root comes first; then, level by level, each record
+    reached and the relations followed. With ``limit``, at most that many
+    records (the root included) and the relations among them.
+
+    >>> import json
+    >>> from graph.query import example_store
+    >>> lines = [json.loads(x) for x in iter_lineage_jsonl(example_store(), "llama", up=False)]
+    >>> [(x["kind"], x.get("id") or x.get("source")) for x in lines]
+    [('node', 'llama'), ('node', 'llama-7b'), ('edge', 'llama-7b'), ('node', 'alpaca-7b'), ('edge', 'alpaca-7b'), ('summary', None)]
+    """
+    import json
+
+    from .query import iter_lineage
+
+    def dump(obj: dict[str, Any]) -> str:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+    def node_line(n: Any, level: int) -> str:
+        out = {"kind": "node", "id": n.id, "name": n.name, "type": n.type,
+               "aliases": list(n.aliases), "date": n.date, "depth": level}
+        if n.weights is not None:
+            out["weights"] = n.weights
+        if n.hub_ids:
+            out["hub_ids"] = list(n.hub_ids)
+        return dump(out)
+
+    yield node_line(S.node(node), 0)
+    seen = {node}
+    emitted = {node}
+    n_edges, truncated = 0, 0
+    for level, edges in iter_lineage(S, node, up=up, depth=depth, relations=relations,
+                                     weights_only=weights_only):
+        new = []
+        for e in edges:
+            other = e.target if up else e.source
+            if other not in seen:
+                seen.add(other)
+                if limit is not None and len(emitted) + len(new) >= limit:
+                    truncated += 1
+                else:
+                    new.append(other)
+        nodes = S.nodes(new)
+        for e in edges:
+            other = e.target if up else e.source
+            if other in nodes and other not in emitted:
+                emitted.add(other)
+                yield node_line(nodes[other], level)
+            if other in emitted:
+                yield dump({"kind": "edge", **edge_json(e)})
+                n_edges += 1
+    yield dump({"kind": "summary", "schema_version": SCHEMA_VERSION,
+                "query": "ancestors" if up else "descendants", "root": node,
+                "nodes": len(emitted), "edges": n_edges, "truncated": truncated})
+
+
+def paths_json(S: Store, source: str, target: str,
                paths: list[LineagePath]) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
@@ -93,7 +157,7 @@ def paths_json(G: nx.MultiDiGraph, source: str, target: str,
         "target": target,
         "paths": [
             {
-                "nodes": [node_json(G, n) for n in p.nodes],
+                "nodes": [node_json(S, n) for n in p.nodes],
                 "edges": [edge_json(e) for e in p.edges],
                 "weak_hops": p.weak_hops,
             }
@@ -102,25 +166,24 @@ def paths_json(G: nx.MultiDiGraph, source: str, target: str,
     }
 
 
-def nodes_json(G: nx.MultiDiGraph, nodes: list[str], query: str) -> dict[str, Any]:
+def nodes_json(S: Store, nodes: list[str], query: str) -> dict[str, Any]:
     return {"schema_version": SCHEMA_VERSION, "query": query,
-            "nodes": [node_json(G, n) for n in nodes]}
+            "nodes": [node_json(S, n) for n in nodes]}
 
 
-def record_json(G: nx.MultiDiGraph, node: str) -> dict[str, Any]:
+def record_json(S: Store, node: str) -> dict[str, Any]:
     """The full record, with every relation in and out and its neighbours."""
-    rec = G.nodes[node]["record"]
-    nb = neighbours(G, node)
+    rec = S.record(node)
+    nb = neighbours(S, node)
     edges = nb["out"] + nb["in"]
     others = sorted({e.target for e in nb["out"]} | {e.source for e in nb["in"]})
-    kb = G.graph["kb"]
-    origin = kb.origins.get(node)
+    origin = S.origin(node)
     return {
         "schema_version": SCHEMA_VERSION,
         "query": "show",
-        "record": rec.model_dump(mode="json", exclude={"relations"}),
-        "defined_in": None if origin is None else {"file": origin.file, "line": origin.line},
-        "nodes": [node_json(G, node)] + [node_json(G, n) for n in others],
+        "record": rec,
+        "defined_in": None if origin is None else {"file": origin[0], "line": origin[1]},
+        "nodes": [node_json(S, node)] + [node_json(S, n) for n in others],
         "edges": [edge_json(e) for e in edges],
     }
 
@@ -129,14 +192,14 @@ def record_json(G: nx.MultiDiGraph, node: str) -> dict[str, Any]:
 # --- lineage analytics -------------------------------------------------------------
 
 
-def path_json(G: nx.MultiDiGraph, path: LineagePath) -> dict[str, Any]:
+def path_json(S: Store, path: LineagePath) -> dict[str, Any]:
     """``{nodes, edges, weak_hops}`` for one path; ``edges[i]`` links ``nodes[i]`` and ``[i+1]``."""
-    return {"nodes": [node_json(G, n) for n in path.nodes],
+    return {"nodes": [node_json(S, n) for n in path.nodes],
             "edges": [edge_json(e) for e in path.edges],
             "weak_hops": path.weak_hops}
 
 
-def _union(G: nx.MultiDiGraph, first: list[str],
+def _union(S: Store, first: list[str],
            paths: list[LineagePath]) -> dict[str, list[dict[str, Any]]]:
     """Every node and edge of ``paths`` once, in order of first appearance."""
     nodes = list(dict.fromkeys(first + [n for p in paths for n in p.nodes]))
@@ -144,30 +207,30 @@ def _union(G: nx.MultiDiGraph, first: list[str],
     for p in paths:
         for e in p.edges:
             edges.setdefault((e.source, e.target, e.key), e)
-    return {"nodes": [node_json(G, n) for n in nodes],
+    return {"nodes": [node_json(S, n) for n in nodes],
             "edges": [edge_json(e) for e in edges.values()]}
 
 
-def _restriction_json(G: nx.MultiDiGraph, r: Restriction) -> dict[str, Any]:
-    lic = G.nodes[r.license]["record"]
+def _restriction_json(S: Store, r: Restriction) -> dict[str, Any]:
+    lic = S.record(r.license)
     return {
-        "license": {"id": lic.id, "name": lic.name, "spdx": lic.spdx,
-                    "commercial_use": lic.commercial_use,
-                    "restricts_outputs": lic.restricts_outputs, "why": lic.why},
+        "license": {"id": lic["id"], "name": lic["name"], "spdx": lic.get("spdx"),
+                    "commercial_use": lic.get("commercial_use"),
+                    "restricts_outputs": lic.get("restricts_outputs"), "why": lic.get("why")},
         "kind": r.kind,
         "effect": r.effect,
         "reason": r.reason,
         "weak": r.weak,
         "carrier": r.carrier,
         "anchor": r.anchor,
-        "path": path_json(G, r.path),
+        "path": path_json(S, r.path),
     }
 
 
 _VERDICT = {True: "allowed", False: "not allowed", None: "unknown"}
 
 
-def license_json(G: nx.MultiDiGraph, report: LicenseReport) -> dict[str, Any]:
+def license_json(S: Store, report: LicenseReport) -> dict[str, Any]:
     """The ``lineage license --json`` object: verdict, restrictions with paths, conflicts."""
     return {
         "schema_version": SCHEMA_VERSION,
@@ -178,15 +241,15 @@ def license_json(G: nx.MultiDiGraph, report: LicenseReport) -> dict[str, Any]:
         "reason": report.reason,
         "weak": report.weak,
         "declared": [r.license for r in report.declared],
-        "restrictions": [_restriction_json(G, r) for r in report.restrictions],
-        "conflicts": [{"declared": _restriction_json(G, c.declared),
-                       "inherited": _restriction_json(G, c.inherited), "weak": c.weak}
+        "restrictions": [_restriction_json(S, r) for r in report.restrictions],
+        "conflicts": [{"declared": _restriction_json(S, c.declared),
+                       "inherited": _restriction_json(S, c.inherited), "weak": c.weak}
                       for c in report.conflicts],
-        **_union(G, [report.node], [r.path for r in report.restrictions]),
+        **_union(S, [report.node], [r.path for r in report.restrictions]),
     }
 
 
-def teachings_json(G: nx.MultiDiGraph, node: str, teachings: list[Teaching],
+def teachings_json(S: Store, node: str, teachings: list[Teaching],
                    query: str) -> dict[str, Any]:
     """The ``lineage teachers|students --json`` object; the list is keyed by ``query``."""
     if query not in ("teachers", "students"):
@@ -196,23 +259,23 @@ def teachings_json(G: nx.MultiDiGraph, node: str, teachings: list[Teaching],
         "query": query,
         "root": node,
         query: [{"teacher": t.teacher, "student": t.student, "dataset": t.dataset,
-                 "direct": t.direct, "weak": t.weak, "path": path_json(G, t.path)}
+                 "direct": t.direct, "weak": t.weak, "path": path_json(S, t.path)}
                 for t in teachings],
-        **_union(G, [node], [t.path for t in teachings]),
+        **_union(S, [node], [t.path for t in teachings]),
     }
 
 
-def common_json(G: nx.MultiDiGraph, result: CommonAncestors) -> dict[str, Any]:
+def common_json(S: Store, result: CommonAncestors) -> dict[str, Any]:
     """The ``lineage common --json`` object: each lowest common ancestor with its paths."""
     every = [p for a in result.ancestors for p in result.paths[a]]
     return {
         "schema_version": SCHEMA_VERSION,
         "query": "common",
         "records": list(result.nodes),
-        "ancestors": [{"id": a, "paths": [{"from": n, **path_json(G, p)}
+        "ancestors": [{"id": a, "paths": [{"from": n, **path_json(S, p)}
                                           for n, p in zip(result.nodes, result.paths[a], strict=True)]}
                       for a in result.ancestors],
-        **_union(G, list(result.nodes) + list(result.ancestors), every),
+        **_union(S, list(result.nodes) + list(result.ancestors), every),
     }
 
 

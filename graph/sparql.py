@@ -12,8 +12,8 @@ is refused with :class:`~lineage.errors.ReadOnlyQueryError`, and so are
 
 Examples
 --------
->>> from graph.query import example_graph
->>> r = sparql(example_graph(), "SELECT ?a WHERE { kb:alpaca-7b prov:wasDerivedFrom+ ?a } ORDER BY ?a")
+>>> from graph.query import example_store
+>>> r = sparql(example_store(), "SELECT ?a WHERE { kb:alpaca-7b prov:wasDerivedFrom+ ?a } ORDER BY ?a")
 >>> print(format_result(r, "table"))
 a
 -------------------
@@ -29,12 +29,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from lineage.errors import QueryError, ReadOnlyQueryError
+from lineage.errors import (
+    QueryError,
+    QueryLimitError,
+    QueryTimeoutError,
+    ReadOnlyQueryError,
+)
 
 from .ns import DEFAULT_BASE, PREFIXES
 
@@ -49,6 +56,7 @@ __all__ = [
     "prepare",
     "sparql",
     "format_result",
+    "csv_cell",
 ]
 
 RESULT_FORMATS: tuple[str, ...] = ("table", "json", "csv")
@@ -211,7 +219,8 @@ def prepare(query: str, *, base: str = DEFAULT_BASE) -> tuple[str, Query]:
     return kind, prepared
 
 
-def sparql(source: Any, query: str, *, base: str = DEFAULT_BASE) -> SparqlResult:
+def sparql(source: Any, query: str, *, base: str = DEFAULT_BASE,
+           timeout: float | None = None, max_rows: int | None = None) -> SparqlResult:
     """Run a read-only SPARQL query over the knowledge graph of ``source``.
 
     Parameters
@@ -225,6 +234,13 @@ def sparql(source: Any, query: str, *, base: str = DEFAULT_BASE) -> SparqlResult
         predeclared.
     base : str
         Base of record IRIs (the ``kb:`` prefix).
+    timeout : float, optional
+        Stop the query after this many seconds. It then runs in a separate
+        process that is killed at the deadline, so even a runaway cross join
+        or a catastrophic ``REGEX`` stops. ``None``: no limit, in-process.
+    max_rows : int, optional
+        Most rows (SELECT) or triples (CONSTRUCT, DESCRIBE) allowed; a SELECT
+        stops evaluating after one more. ``None``: no limit.
 
     Returns
     -------
@@ -233,17 +249,71 @@ def sparql(source: Any, query: str, *, base: str = DEFAULT_BASE) -> SparqlResult
     Raises
     ------
     ReadOnlyQueryError, QueryError
+    QueryTimeoutError
+        When ``timeout`` passed.
+    QueryLimitError
+        When the result has more than ``max_rows`` rows or triples.
+
+    Examples
+    --------
+    >>> from lineage.load import loads
+    >>> kb = loads("[{id: base, type: model, name: Base}]")
+    >>> sparql(kb, "SELECT ?s ?p ?o WHERE { ?s ?p ?o }", max_rows=3)
+    Traceback (most recent call last):
+    ...
+    lineage.errors.QueryLimitError: the query returned more than 3 rows (row limit). Add LIMIT to the query, or allow more with --max-rows N.
     """
     import rdflib
 
     from .rdf import check_base, to_graph
 
     check_base(base)
+    if timeout is not None and not timeout > 0:
+        raise QueryError(f"the time limit must be positive, not {timeout!r}.")
+    if max_rows is not None and max_rows < 1:
+        raise QueryError(f"the row limit must be 1 or more, not {max_rows!r}.")
     kind, prepared = prepare(query, base=base)
     g = source if isinstance(source, rdflib.Graph) else to_graph(source, base=base)
+    job = _Job(kind, query, base, max_rows, g, prepared)
+    result = _evaluate(job) if timeout is None else _evaluate_stoppable(job, timeout)
+    if max_rows is not None:
+        if result.kind == "select" and len(result.rows) > max_rows:
+            raise QueryLimitError(max_rows)
+        if result.graph is not None and len(result.graph) > max_rows:
+            raise QueryLimitError(max_rows, "triples")
+    return result
+
+
+@dataclass
+class _Job:
+    """One query to evaluate; ``graph``/``prepared`` are None when sent to a spawned process."""
+
+    kind: str
+    query: str
+    base: str
+    max_rows: int | None
+    graph: Any = None
+    prepared: Any = None
+    ntriples: str | None = None
+
+
+def _evaluate(job: _Job) -> SparqlResult:
+    """Evaluate a prepared query; a SELECT stops after ``max_rows + 1`` rows."""
+    import rdflib
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    g, kind, prepared = job.graph, job.kind, job.prepared
+    if g is None:  # in a spawned process: rebuild the graph and the query
+        g = rdflib.Graph(bind_namespaces="none")
+        g.parse(data=job.ntriples, format="nt")
+    if prepared is None:
+        kind, prepared = prepare(job.query, base=job.base)
+    if job.max_rows is not None and kind == "select":  # stop evaluating after one row more
+        top = prepared.algebra
+        top["p"] = CompValue("Slice", p=top["p"], start=0, length=job.max_rows + 1)
+    ns = _namespaces(job.base)
     try:
         res = g.query(prepared)
-        ns = _namespaces(base)
         if kind == "ask":
             return SparqlResult("ask", boolean=bool(res.askAnswer), namespaces=ns)
         if kind == "graph":
@@ -257,8 +327,88 @@ def sparql(source: Any, query: str, *, base: str = DEFAULT_BASE) -> SparqlResult
         rows = [tuple(row) for row in res]
     except (ReadOnlyQueryError, QueryError):  # pragma: no cover
         raise
+    except RecursionError:
+        raise QueryError("the query is nested too deeply to evaluate. Simplify it.") from None
     except Exception as e:  # evaluation errors from rdflib
         raise QueryError(f"the query failed: {' '.join(str(e).split())}. Fix the query.") from None
+    return SparqlResult("select", variables=variables, rows=rows, namespaces=ns)
+
+
+def _worker(conn: Any, job: _Job) -> None:
+    """Child process: evaluate and send back ("ok", kind, payload) or ("error", message)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    try:
+        r = _evaluate(job)
+        if r.kind == "graph":
+            msg: tuple = ("ok", r.kind, list(r.graph or ()), None)
+        else:
+            msg = ("ok", r.kind, (r.variables, r.rows), r.boolean)
+    except QueryError as e:
+        msg = ("error", str(e))
+    except BaseException as e:  # noqa: BLE001 - report anything, one line
+        msg = ("error", f"the query failed: {type(e).__name__}: {' '.join(str(e).split())}. "
+               "Fix the query.")
+    conn.send(msg)
+    conn.close()
+
+
+def _evaluate_stoppable(job: _Job, timeout: float) -> SparqlResult:
+    """Evaluate in a child process; kill it when ``timeout`` seconds pass."""
+    import multiprocessing as mp
+
+    import rdflib
+
+    if "fork" in mp.get_all_start_methods():
+        ctx = mp.get_context("fork")  # the child shares the graph, nothing is copied
+    else:  # pragma: no cover - Windows: send the graph as N-Triples
+        ctx = mp.get_context("spawn")
+        job = _Job(job.kind, job.query, job.base, job.max_rows,
+                   ntriples=job.graph.serialize(format="nt"))
+    for stream in (sys.stdout, sys.stderr):  # else a forked child would write it again
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+    receive, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_worker, args=(send, job), daemon=True)
+    proc.start()
+    send.close()
+    msg: tuple | None = None
+    try:
+        if not receive.poll(timeout):
+            raise QueryTimeoutError(timeout)
+        try:
+            msg = receive.recv()
+        except EOFError:
+            proc.join(1)
+            raise QueryError(f"the query process stopped unexpectedly (exit code "
+                             f"{proc.exitcode}). Simplify the query.") from None
+    finally:
+        receive.close()
+        if msg is not None:
+            proc.join(1)  # it is exiting
+        if proc.is_alive():
+            proc.terminate()
+            proc.join(2)
+            if proc.is_alive():  # pragma: no cover - ignored SIGTERM
+                proc.kill()
+                proc.join()
+    if msg[0] == "error":
+        raise QueryError(msg[1])
+    _, kind, payload, boolean = msg
+    ns = _namespaces(job.base)
+    if kind == "ask":
+        return SparqlResult("ask", boolean=boolean, namespaces=ns)
+    if kind == "graph":
+        out = rdflib.Graph(bind_namespaces="none")
+        for prefix, iri in ns.items():
+            out.bind(prefix, iri, override=True, replace=True)
+        for t in payload:
+            out.add(t)
+        return SparqlResult("graph", graph=out, namespaces=ns)
+    variables, rows = payload
     return SparqlResult("select", variables=variables, rows=rows, namespaces=ns)
 
 
@@ -359,7 +509,7 @@ def format_result(result: SparqlResult, fmt: str = "table") -> str:
         w = csv.writer(buf, lineterminator="\r\n")
         w.writerow(["subject", "predicate", "object"])
         for t in sorted(g):
-            w.writerow([str(x) for x in t])
+            w.writerow([csv_cell(str(x)) for x in t])
         return buf.getvalue()
     if fmt == "table":
         return _table(result)
@@ -374,5 +524,24 @@ def format_result(result: SparqlResult, fmt: str = "table") -> str:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(result.variables)
     for row in result.rows:
-        w.writerow(["" if t is None else str(t) for t in row])
+        w.writerow(["" if t is None else csv_cell(str(t)) for t in row])
     return buf.getvalue()
+
+
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+
+
+def csv_cell(text: str) -> str:
+    """``text`` made safe for a spreadsheet: a cell that would start a formula gets a ``'``.
+
+    Spreadsheets run a cell that starts with ``=``, ``+``, ``-``, ``@`` (or a tab
+    or carriage return) as a formula, so a record name such as
+    ``=HYPERLINK(...)`` could act when the CSV is opened. A plain number
+    (``-0.5``) is left alone: it is read as a number, not run.
+
+    >>> csv_cell("=1+1"), csv_cell("@SUM(A1)"), csv_cell("-2+3"), csv_cell("-0.5"), csv_cell("GPT-4")
+    ("'=1+1", "'@SUM(A1)", "'-2+3", '-0.5', 'GPT-4')
+    """
+    if text and text[0] in "=+-@\t\r" and not _NUMBER.match(text):
+        return "'" + text
+    return text

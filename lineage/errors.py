@@ -19,6 +19,8 @@ __all__ = [
     "OutputError",
     "RdfError",
     "ReadOnlyQueryError",
+    "QueryTimeoutError",
+    "QueryLimitError",
 ]
 
 
@@ -124,3 +126,26 @@ class RdfError(LineageError):
 
 class ReadOnlyQueryError(QueryError):
     """A SPARQL request would change or fetch data (UPDATE, SERVICE, FROM): refused."""
+
+
+class QueryTimeoutError(QueryError):
+    """A query ran longer than its time limit and was stopped; ``seconds`` is the limit."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        super().__init__(
+            f"the query ran longer than {seconds:g} seconds and was stopped (time limit). "
+            "Make it more specific (bind more variables, add LIMIT), or allow more time "
+            "with --timeout SECONDS."
+        )
+
+
+class QueryLimitError(QueryError):
+    """A query returned more rows (or triples) than allowed; ``limit`` is the most allowed."""
+
+    def __init__(self, limit: int, what: str = "rows"):
+        self.limit = limit
+        super().__init__(
+            f"the query returned more than {limit:,} {what} (row limit). Add LIMIT to the "
+            "query, or allow more with --max-rows N."
+        )

@@ -43,6 +43,8 @@ __all__ = [
     "loads",
     "check_data",
     "data_files",
+    "is_within",
+    "problems_in",
 ]
 
 SHIPPED_DATA = Path(__file__).parent / "data"
@@ -72,6 +74,22 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
+
+
+class _NumberTooLong(yaml.constructor.ConstructorError):
+    """An integer literal too long for Python to convert (over 4300 digits)."""
+
+
+def _construct_int(loader: Any, node: yaml.ScalarNode) -> int:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+    except ValueError:
+        raise _NumberTooLong(None, None, f"a number {len(node.value):,} characters long is "
+                             "too long to read",
+                             node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 @dataclass(frozen=True)
@@ -119,21 +137,90 @@ class KnowledgeBase:
 # --- YAML with line numbers -------------------------------------------------
 
 
-def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict:
+_MAX_EXPANSION = 100_000
+"""Aliases may make a file's values at most 10 times as many as written, plus this."""
+
+
+@dataclass
+class _Tree:
+    """What one pass over a composed YAML document found."""
+
+    lines: dict  # path (tuple of keys/indices) -> 1-based line
+    duplicates: list  # (path of the mapping, key, line, line of the first one)
+    written: int = 0  # distinct nodes
+    expanded: int = 0  # nodes once every alias is expanded
+    alias_line: int | None = None  # where the first alias is used
+    recursive_line: int | None = None  # where an alias refers to a node that contains it
+    unknown_tags: list = field(default_factory=list)  # (line, tag) not in _PLAIN_TAGS
+
+
+def _walk(root: yaml.Node) -> _Tree:
+    """Map every path of a YAML tree to its line, visiting each node once.
+
+    Aliases share nodes, so a 600-byte "billion laughs" document has few nodes
+    but astronomically many paths: the walk never follows a node twice, and
+    counts the expanded size instead (so the caller can refuse it). It keeps
+    its own stack, so deep nesting cannot exhaust Python's.
+    """
+    tree = _Tree({}, [])
+    size: dict[int, int] = {}
+    active: set[int] = set()  # nodes being visited (an alias to one is recursive)
+    # (entering?, node, path, line of the reference to it, map the node's own line?)
+    stack: list[tuple[bool, yaml.Node, tuple, int, bool]] = [
+        (True, root, (), root.start_mark.line + 1, True)]
+    while stack:
+        enter, node, path, where, own_line = stack.pop()
+        node_id = id(node)
+        if not enter:
+            children = ([x for pair in node.value for x in pair]
+                        if isinstance(node, yaml.MappingNode) else node.value)
+            size[node_id] = 1 + sum(size.get(id(c), 0) for c in children)
+            active.discard(node_id)
+            continue
+        if node_id in active:
+            tree.recursive_line = tree.recursive_line or where
+            continue
+        if node_id in size:  # an alias to a node already walked
+            tree.alias_line = tree.alias_line or where
+            continue
+        tree.written += 1
+        if node.tag not in _PLAIN_TAGS:
+            tree.unknown_tags.append((node.start_mark.line + 1, node.tag))
+        if own_line:
+            tree.lines[path] = node.start_mark.line + 1
+        if not isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            size[node_id] = 1
+            continue
+        active.add(node_id)
+        stack.append((False, node, path, where, own_line))
+        children_in: list[tuple[bool, yaml.Node, tuple, int, bool]] = []
+        if isinstance(node, yaml.MappingNode):
+            first: dict[tuple[str, str], int] = {}
+            for k, v in node.value:
+                line = k.start_mark.line + 1
+                if isinstance(k, yaml.ScalarNode):
+                    key = k.value
+                    if (k.tag, k.value) in first:
+                        tree.duplicates.append((path, key, line, first[(k.tag, k.value)]))
+                    else:
+                        first[(k.tag, k.value)] = line
+                else:
+                    key = str(k.start_mark.line)
+                    children_in.append((True, k, path + (key,), line, False))
+                tree.lines[path + (key,)] = line
+                children_in.append((True, v, path + (key,), line, not isinstance(
+                    v, yaml.ScalarNode)))
+        else:
+            line = node.start_mark.line + 1
+            children_in = [(True, v, path + (i,), line, True) for i, v in enumerate(node.value)]
+        stack.extend(reversed(children_in))
+    tree.expanded = size.get(id(root), 1)
+    return tree
+
+
+def _line_map(node: yaml.Node) -> dict:
     """Map every path (tuple of keys/indices) in a YAML tree to its 1-based line."""
-    if out is None:
-        out = {}
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            key = k.value if isinstance(k, yaml.ScalarNode) else str(k.start_mark.line)
-            out[path + (key,)] = k.start_mark.line + 1
-            if isinstance(v, (yaml.MappingNode, yaml.SequenceNode)):
-                _line_map(v, path + (key,), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            _line_map(v, path + (i,), out)
-    return out
+    return _walk(node).lines
 
 
 def _read_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
@@ -148,26 +235,87 @@ def _read_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
                               "Check the path and its permissions.", kind="yaml")]
 
 
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}"
+                       for t in ("str", "int", "float", "bool", "null", "seq", "map", "merge"))
+"""The only YAML tags a data file may hold (plain values, lists and mappings)."""
+
+
+def _labels(data: Any, path: tuple) -> tuple[str | None, str | None]:
+    """(record label, field) of a path in a data file's items, for a problem line."""
+    if not (path and isinstance(path[0], int) and isinstance(data, list)
+            and path[0] < len(data)):
+        return None, _fmt_loc(path) or None
+    item = data[path[0]]
+    rid = None
+    if isinstance(item, dict):
+        rid = item.get("source") if item.get("type") == "relation" else item.get("id")
+    label = str(rid) if isinstance(rid, (str, int)) else f"item {path[0] + 1}"
+    return label, _fmt_loc(path[1:]) or None
+
+
 def _parse(text: str, display: str) -> tuple[Any, dict, list[Problem]]:
+    """Parse one YAML document into (data, line map, problems).
+
+    ``data`` is None when the file cannot be used. Duplicate keys are reported
+    but the data is kept (YAML keeps the last value), so the file's other
+    records are still checked.
+    """
+    def problem(line: int | None, message: str, fix: str) -> list[Problem]:
+        return [Problem(display, line, None, None, message, fix, kind="yaml")]
+
     try:
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
+            if node is None:
+                return None, {}, []
+            tree = _walk(node)
+            if tree.unknown_tags:
+                line, tag = tree.unknown_tags[0]
+                shown = tag.replace("tag:yaml.org,2002:", "!!")
+                return None, {}, problem(
+                    line, f"YAML tag {shown!r} is not allowed",
+                    "Remove the tag: data files hold plain strings, numbers, lists and "
+                    "mappings ('!!python/...' and custom tags are never run).")
+            if tree.recursive_line is not None:
+                return None, {}, problem(
+                    tree.recursive_line, "a YAML alias refers to a value that contains it",
+                    "Remove the alias ('*name') from inside its own anchor ('&name').")
+            if tree.expanded > 10 * tree.written + _MAX_EXPANSION:
+                return None, {}, problem(
+                    tree.alias_line,
+                    f"YAML aliases expand {tree.written:,} written values to "
+                    f"{tree.expanded:,} (an alias bomb?)",
+                    "Write the values out instead of repeating aliases ('*name').")
+            data = loader.construct_document(node)
         finally:
             loader.dispose()
+    except _NumberTooLong as e:
+        mark = e.problem_mark
+        return None, {}, problem(mark.line + 1 if mark else None, f"{e.problem}",
+                                 "Check the value: no count needs that many digits.")
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
-        problem = " ".join(str(x) for x in (e.context, e.problem) if x)
-        return None, {}, [Problem(
-            display, line, None, None, f"YAML syntax error: {problem}",
+        message = " ".join(str(x) for x in (e.context, e.problem) if x)
+        return None, {}, problem(
+            line, f"YAML syntax error: {message}",
             "Fix the syntax: check indentation, and quote values that contain ': ', "
-            "'#', '[' or start with '*', '&', '!', '%' or '@'.", kind="yaml")]
+            "'#', '[' or start with '*', '&', '!', '%' or '@'.")
     except yaml.YAMLError as e:
-        return None, {}, [Problem(display, None, None, None, f"YAML error: {e}",
-                                  "Fix the file's YAML syntax.", kind="yaml")]
-    return data, (_line_map(node) if node is not None else {}), []
+        return None, {}, problem(None, f"YAML error: {' '.join(str(e).split())}",
+                                 "Fix the file's YAML syntax.")
+    except RecursionError:  # the pure-Python parser recurses per level of nesting
+        return None, {}, problem(None, "YAML nested too deeply",
+                                 "Flatten the data: records need only a few levels.")
+    problems = []
+    for path, key, line, first in tree.duplicates:
+        label, fld = _labels(data, path + (key,))
+        problems.append(Problem(display, line, label, fld,
+                                f"duplicate key '{key}' (first on line {first})",
+                                "Remove one of them: YAML would silently keep only the last.",
+                                kind="duplicate"))
+    return data, tree.lines, problems
 
 
 def _fmt_loc(loc: Iterable[Any]) -> str:
@@ -211,6 +359,10 @@ def _explain(err: dict, model_fields: Sequence[str]) -> tuple[str, str]:
             return (f"{err['input']!r} is not a valid id",
                     "Ids are lower-case words joined by '-', e.g. 'llama-2-7b'.")
         return f"{err['input']!r} does not match {err['ctx']['pattern']}", "Fix the value."
+    if kind == "finite_number":
+        return (f"{err['input']!r} is not a finite number",
+                f"Write '{name}' as a number such as 71.3, or leave it out when the source "
+                "gives none.")
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
@@ -237,11 +389,26 @@ RDF_SUFFIXES = (".ttl", ".nt", ".jsonld", ".json-ld", ".rdf", ".owl", ".xml", ".
 """Files that hold RDF: read them with 'lineage import rdf', not as YAML."""
 
 
-def data_files(path: Path) -> list[Path]:
-    """The YAML files of a data directory (sorted), or the file itself."""
-    if path.is_file():
+def data_files(path: Path, errors: list[tuple[Path, OSError]] | None = None) -> list[Path]:
+    """The YAML files of a data directory (sorted), or ``path`` itself if it is not one.
+
+    Any case of ``.yaml`` / ``.yml`` counts. A path that is not a directory (a
+    file, a FIFO, ``/dev/stdin``) is its own single data file. Sub-directories
+    that cannot be read are added to ``errors`` when given, never skipped silently.
+    """
+    if not path.is_dir():
         return [path]
-    files = [p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+
+    def unreadable(e: OSError) -> None:
+        if errors is not None:
+            errors.append((Path(e.filename) if e.filename else path, e))
+
+    files = []
+    for root, _dirs, names in os.walk(path, onerror=unreadable):
+        for name in names:
+            p = Path(root, name)
+            if p.suffix.lower() in (".yaml", ".yml") and p.is_file():
+                files.append(p)
     return sorted(files, key=lambda p: p.relative_to(path).as_posix())
 
 
@@ -261,9 +428,7 @@ def _layers(data_dirs: Sequence[str | Path] | None, shipped: bool) -> list[Path 
 def _file_items(display: str, text: str, problems: list[Problem]):
     """Yield (item, display, line map, index) for each item of one YAML text."""
     data, lines, errs = _parse(text, display)
-    if errs:
-        problems.extend(errs)
-        return
+    problems.extend(errs)
     if data is None:
         return
     if not isinstance(data, list):
@@ -288,8 +453,15 @@ def _read_layer(layer: Path | tuple[str, str], problems: list[Problem]):
                                 "Check the --data-dir path or the LINEAGE_DATA_DIR variable.",
                                 kind="io"))
         return
-    for path in data_files(layer):
-        display = _display(path)
+    unreadable: list[tuple[Path, OSError]] = []
+    files = data_files(layer, unreadable)
+    for path, e in unreadable:
+        problems.append(Problem(_display(path), None, None, None,
+                                f"cannot read this directory: {e.strerror or e}",
+                                "Check its permissions: the data files in it were not read.",
+                                kind="io"))
+    for path in files:
+        display = _display(path) if path.is_file() or path.is_dir() else str(path)
         if path.suffix.lower() in RDF_SUFFIXES:
             problems.append(Problem(
                 display, None, None, None, "this is an RDF file, not YAML data",
@@ -349,7 +521,8 @@ def build_index(records: Iterable[Record]) -> tuple[NameIndex, list[tuple[Record
         for label, other in index.add(rec.id, [rec.id]):
             clashes.append((rec, label, other))
     for rec in records:
-        for label, other in index.add(rec.id, [rec.name, *rec.aliases]):
+        hub = [h for hid in getattr(rec, "hub_ids", ()) for h in (hid, f"hf:{hid}")]
+        for label, other in index.add(rec.id, [rec.name, *rec.aliases, *hub]):
             clashes.append((rec, label, other))
     return index, clashes
 
@@ -485,14 +658,30 @@ def loads(text: str, *, name: str = "<string>", check: bool = True) -> Knowledge
     return _load([(name, text)], check)
 
 
+def _relation_key(rel: Any) -> tuple:
+    """What makes two relations of one record the same (else 'duplicate relation')."""
+    return (rel.relation, rel.target, rel.metric, rel.setting, rel.score)
+
+
 def _load(layers: Sequence[Path | tuple[str, str]], check: bool) -> KnowledgeBase:
+    """Read the layers in order. A later layer replaces what an earlier one said:
+
+    a record replaces the record with its id, and a standalone relation the
+    relation of its record with the same kind and target (and metric,
+    setting and score), so a layer that repeats earlier data changes nothing.
+    Within one layer, a repeated id or relation is an error.
+    """
     problems: list[Problem] = []
     records: dict[str, Record] = {}
     origins: dict[str, Origin] = {}
     rel_origins: dict[tuple[str, int], Origin] = {}
-    pending: list[tuple[StandaloneRelation, Origin]] = []
+    rec_layer: dict[str, int] = {}
+    rel_layer: dict[tuple[str, int], int] = {}
+    # id -> (earlier origin, layer that replaced it, keys of the earlier record's relations)
+    replaced: dict[str, tuple[Origin, int, set[tuple]]] = {}
+    pending: list[tuple[StandaloneRelation, Origin, int]] = []
 
-    for layer in layers:
+    for li, layer in enumerate(layers):
         seen_here: dict[str, Origin] = {}
         for item, display, lines, i in _read_layer(layer, problems):
             obj = _validate_item(item, display, lines, i, problems)
@@ -500,7 +689,7 @@ def _load(layers: Sequence[Path | tuple[str, str]], check: bool) -> KnowledgeBas
                 continue
             origin = Origin(display, _line_for(lines, (i,)))
             if isinstance(obj, StandaloneRelation):
-                pending.append((obj, origin))
+                pending.append((obj, origin, li))
                 continue
             if obj.id in seen_here:
                 first = seen_here[obj.id]
@@ -510,22 +699,45 @@ def _load(layers: Sequence[Path | tuple[str, str]], check: bool) -> KnowledgeBas
                                         kind="duplicate"))
                 continue
             seen_here[obj.id] = origin
+            old = records.get(obj.id)
+            if old is not None:
+                if old == obj:  # the same record again: nothing changes
+                    continue
+                replaced.setdefault(obj.id, (origins[obj.id], li,
+                                             {_relation_key(r) for r in old.relations}))
+                for k in range(len(old.relations)):
+                    rel_origins.pop((obj.id, k), None)
+                    rel_layer.pop((obj.id, k), None)
             records[obj.id] = obj
             origins[obj.id] = origin
+            rec_layer[obj.id] = li
             for k in range(len(obj.relations)):
                 rel_origins[(obj.id, k)] = Origin(
                     display, _line_for(lines, (i, "relations", k)))
+                rel_layer[(obj.id, k)] = li
 
-    for rel, origin in pending:
+    for rel, origin, li in pending:
         if rel.source not in records:
             problems.append(Problem(origin.file, origin.line, rel.source, "source",
                                     f"relation source {rel.source!r} is not a known record",
                                     _did_you_mean(rel.source, records), kind="reference"))
             continue
         rec = records[rel.source]
-        rec.relations.append(rel.to_relation())
-        rel_origins[(rec.id, len(rec.relations) - 1)] = origin
+        new = rel.to_relation()
+        key = _relation_key(new)
+        same = [k for k, r in enumerate(rec.relations)
+                if _relation_key(r) == key and rel_layer.get((rec.id, k), li) != li]
+        if same and rel_layer[(rec.id, same[0])] > li:
+            continue  # a later layer says it already
+        k = same[0] if same else len(rec.relations)
+        if same:
+            rec.relations[k] = new
+        else:
+            rec.relations.append(new)
+        rel_origins[(rec.id, k)] = origin
+        rel_layer[(rec.id, k)] = li
 
+    problems.extend(_replacement_warnings(records, origins, rel_layer, replaced))
     kb = KnowledgeBase(records, origins, rel_origins,
                        [p[0] if isinstance(p, tuple) else str(p) for p in layers])
     problems.extend(check_data(kb))
@@ -533,6 +745,65 @@ def _load(layers: Sequence[Path | tuple[str, str]], check: bool) -> KnowledgeBas
     if check and any(p.severity == "error" for p in problems):
         raise DataError(problems)
     return kb
+
+
+def _replacement_warnings(records: dict[str, Record], origins: dict[str, Origin],
+                          rel_layer: dict[tuple[str, int], int],
+                          replaced: dict[str, tuple[Origin, int, set[tuple]]]) -> list[Problem]:
+    """Say what happens to earlier relations that involve a record a later layer replaced."""
+    if not replaced:
+        return []
+    pointing: dict[str, list[tuple[str, int]]] = {}
+    for rec in records.values():
+        for k, r in enumerate(rec.relations):
+            if r.target in replaced:
+                pointing.setdefault(r.target, []).append((rec.id, rel_layer[(rec.id, k)]))
+    out = []
+    for rid, (before, li, earlier) in replaced.items():
+        into = sorted({src for src, layer in pointing.get(rid, []) if layer < li})
+        kept = sum(1 for k in range(len(records[rid].relations)) if rel_layer[(rid, k)] < li)
+        dropped = len(earlier - {_relation_key(r) for r in records[rid].relations})
+        if not into and not kept and not dropped:
+            continue
+        parts = []
+        if dropped:
+            parts.append(f"its {dropped} relation{'s' if dropped != 1 else ''} there "
+                         f"{'are' if dropped != 1 else 'is'} dropped")
+        if into:
+            shown = ", ".join(into[:3]) + (f" and {len(into) - 3} more" if len(into) > 3 else "")
+            parts.append(f"relations from {len(into)} earlier record"
+                         f"{'s' if len(into) != 1 else ''} ({shown}) now point at this one")
+        if kept:
+            parts.append(f"{kept} standalone relation{'s' if kept != 1 else ''} from earlier "
+                         "data still add to it")
+        o = origins[rid]
+        out.append(Problem(
+            o.file, o.line, rid, None,
+            f"replaces the record defined at {before.file}:{before.line}; " + "; ".join(parts),
+            "Check that they still hold for your record, or give it a new id to keep both.",
+            severity="warning", kind="override"))
+    return out
+
+
+def is_within(path: str | Path, root: str | Path) -> bool:
+    """Whether ``path`` is ``root`` or inside it (both taken from the working directory).
+
+    >>> is_within("data/models/a.yaml", "data/"), is_within("data2/a.yaml", "data")
+    (True, False)
+    """
+    p, r = Path(os.path.abspath(path)), Path(os.path.abspath(root))
+    return p == r or r in p.parents
+
+
+def problems_in(problems: Iterable[Problem], paths: Sequence[str | Path]) -> list[Problem]:
+    """The problems found in the files under ``paths`` (e.g. a team's own data directory).
+
+    >>> ps = [Problem("mine/a.yaml", 3, "x", None, "bad", "fix"),
+    ...       Problem("lineage/data/b.yaml", 9, "y", None, "bad", "fix")]
+    >>> [p.file for p in problems_in(ps, ["mine"])]
+    ['mine/a.yaml']
+    """
+    return [p for p in problems if any(is_within(p.file, root) for root in paths)]
 
 
 def _did_you_mean(rid: str, records: dict[str, Record]) -> str:

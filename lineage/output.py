@@ -1,50 +1,183 @@
-"""Atomic file output: a file is either written whole or left as it was."""
+"""Safe file output and text a person can trust.
+
+:func:`write_bytes_atomic` (and :func:`write_text_atomic`) write every ``-o PATH``:
+a regular file, or a new path, is written whole or left as it was (through a
+hidden temporary file beside it and an atomic rename); a symbolic link is
+followed, so its target is replaced and the link kept; a device or FIFO
+(``/dev/stdout``, a named pipe) is written to directly; a directory is refused.
+An existing file keeps its permissions; a new one gets the usual ones (the
+umask applies).
+
+:func:`printable` shows control and bidirectional-override characters as
+visible escapes, so one value prints as one honest line.
+"""
 
 from __future__ import annotations
 
 import os
-import tempfile
+import re
+import secrets
+import stat
+import time
 from pathlib import Path
 
 from .errors import OutputError
 
-__all__ = ["write_text_atomic", "write_bytes_atomic"]
+__all__ = ["write_text_atomic", "write_bytes_atomic", "printable"]
+
+_STALE_AFTER = 3600.0
+"""Seconds after which a leftover temporary file is removed even if its writer may live."""
+
+_TMP_MIDDLE = re.compile(r"^(?:(?P<pid>[0-9]+)\.[0-9a-f]{8}|[a-z0-9_]{8})$")
+"""The part between '.NAME.' and '.tmp': 'PID.RANDOM' (and mkstemp's 8 characters,
+used before the writer's process id was part of the name)."""
+
+
+def _alive(pid: int) -> bool:
+    if os.name != "posix":  # os.kill would terminate the process on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. EPERM: it exists, run by someone else
+        return True
+    return True
+
+
+def _remove_stale(directory: Path, name: str) -> None:
+    """Remove the temporary files a killed writer of ``name`` left in ``directory``."""
+    head, tail = f".{name}.", ".tmp"
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    now = time.time()
+    for entry in entries:
+        if not (entry.name.startswith(head) and entry.name.endswith(tail)):
+            continue
+        m = _TMP_MIDDLE.match(entry.name[len(head):-len(tail)])
+        if m is None:
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            pid = m.group("pid")
+            dead = pid is not None and int(pid) != os.getpid() and not _alive(int(pid))
+            if dead or now - st.st_mtime > _STALE_AFTER:
+                os.unlink(entry.path)
+        except (OSError, ValueError):
+            continue
+
+
+def _create_temporary(directory: Path, name: str) -> tuple[int, str]:
+    """Create a new hidden file beside the target; the umask applies to its mode."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        tmp = os.path.join(directory, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:  # pragma: no cover - 32 random bits
+            continue
+
+
+def _fail(path: Path, e: OSError) -> OutputError:
+    return OutputError(f"cannot write {path}: {e.strerror or e}. "
+                       "Check the path and its permissions.")
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and an atomic rename.
+    """Write ``data`` to ``path`` safely (see the module docstring for what each kind gets).
 
     Raises
     ------
     OutputError
-        When the directory does not exist or cannot be written.
+        When ``path`` is a directory, its directory does not exist, or it
+        cannot be written (one line, with the fix).
     """
     path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise OutputError(f"cannot write {path}: directory {directory} does not exist. "
-                          "Create it first or choose another output path.")
-    fd, tmp = None, None
+    target = Path(os.path.realpath(path))  # follow symbolic links: keep the link
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        st: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise _fail(path, e) from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise OutputError(f"cannot write {path}: it is a directory. Name a file inside it "
+                          f"instead, e.g. {os.path.join(path, 'FILE')}.")
+    if st is not None and not stat.S_ISREG(st.st_mode):  # a device, FIFO ...: no rename
+        try:
+            with open(target, "wb") as fh:
+                fh.write(data)
+        except OSError as e:
+            raise _fail(path, e) from None
+        return
+    directory = target.parent
+    if not directory.is_dir():
+        shown = path.parent if str(path.parent) else Path(".")
+        raise OutputError(f"cannot write {path}: directory {shown} does not exist. "
+                          "Create it first or choose another output path.")
+    _remove_stale(directory, target.name)
+    tmp: str | None = None
+    try:
+        fd, tmp = _create_temporary(directory, target.name)
         with os.fdopen(fd, "wb") as fh:
-            fd = None
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        if st is not None:  # keep the mode (and, where allowed, the owner) of the file
+            os.chmod(tmp, stat.S_IMODE(st.st_mode))
+            if hasattr(os, "chown") and (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
+                try:
+                    os.chown(tmp, st.st_uid, st.st_gid)
+                except OSError:
+                    pass
+        os.replace(tmp, target)
         tmp = None
     except OSError as e:
-        raise OutputError(f"cannot write {path}: {e.strerror}. "
-                          "Check the path and its permissions.") from None
+        raise _fail(path, e) from None
     finally:
-        if fd is not None:
-            os.close(fd)
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write UTF-8 ``text`` to ``path`` atomically (see :func:`write_bytes_atomic`)."""
+    """Write UTF-8 ``text`` to ``path`` safely (see :func:`write_bytes_atomic`)."""
     write_bytes_atomic(path, text.encode("utf-8"))
+
+
+_ESCAPES: dict[int, str] = {
+    c: f"\\u{c:04x}"
+    for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0),  # C0, DEL, C1 controls
+              0x061C, 0x200E, 0x200F,  # bidi marks: Arabic letter mark, LRM, RLM
+              *range(0x202A, 0x202F),  # LRE, RLE, PDF, LRO, RLO
+              *range(0x2066, 0x206A),  # LRI, RLI, FSI, PDI
+              0x2028, 0x2029]  # line and paragraph separators
+}
+_ESCAPES.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"})
+
+
+def printable(text: str) -> str:
+    r"""``text`` with control and bidi characters shown as visible escapes.
+
+    A newline or carriage return could fake a line of output, an ESC could
+    drive the terminal, and a bidi override (U+202E ...) could show text in
+    another order than it is stored. Each becomes an escape (``\n``, ``\r``,
+    ``\t``, ``\u001b``, ``\u202e`` ...); all other text (CJK, accents, emoji)
+    is kept, and so are backslashes.
+
+    >>> print(printable("Vicuna\nFAKE: ok"))
+    Vicuna\nFAKE: ok
+    >>> print(printable("evil\u202egpj.exe"))
+    evil\u202egpj.exe
+    >>> print(printable("\x1b[31mred\x1b[0m\ttab\r"))
+    \u001b[31mred\u001b[0m\ttab\r
+    >>> printable("羊驼 Alpaca-7B (café) C:\\models")
+    '羊驼 Alpaca-7B (café) C:\\models'
+    """
+    return text.translate(_ESCAPES)

@@ -14,7 +14,9 @@ and in RDF (``prov:wasDerivedFrom``).
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
@@ -148,21 +150,37 @@ def parse_count(value: Any) -> int:
     """
     if isinstance(value, bool):
         raise ValueError("expected a number such as 7000, 52K, 1.5B or 2T")
-    if isinstance(value, int):
-        if value < 0:
-            raise ValueError("a count cannot be negative")
-        return value
     if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value} is not a count; write 7000, 52K, 1.5B or 2T")
         if value < 0 or value != int(value):
             raise ValueError("a count must be a whole number; use a suffix: 1.5B")
-        return int(value)
-    if isinstance(value, str):
+        value = int(value)
+    elif isinstance(value, str):
         m = _COUNT_RE.match(value)
-        if m:
-            number = float(m.group(1).replace(",", "").replace("_", ""))
-            mult = _SUFFIX.get(m.group(2).lower(), 1)
-            return int(round(number * mult))
-    raise ValueError(f"{value!r} is not a count; write 7000, 52K, 1.5B or 2T")
+        if not m:
+            raise ValueError(f"{_short(value)!r} is not a count; write 7000, 52K, 1.5B or 2T")
+        number = Decimal(m.group(1).replace(",", "").replace("_", ""))
+        mult = _SUFFIX.get(m.group(2).lower(), 1)
+        scaled = number * mult
+        if scaled > MAX_COUNT:  # compared before int(): no huge conversions
+            raise ValueError(f"{_short(value)} is too large for a count (at most 10^18)")
+        value = int(scaled.to_integral_value(rounding=ROUND_HALF_EVEN))
+    if not isinstance(value, int):
+        raise ValueError(f"{value!r} is not a count; write 7000, 52K, 1.5B or 2T")
+    if value < 0:
+        raise ValueError("a count cannot be negative")
+    if value > MAX_COUNT:
+        raise ValueError("the number is too large for a count (at most 10^18)")
+    return value
+
+
+MAX_COUNT = 10**18
+"""The largest count: more than any parameter or token count, and within 64 bits."""
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 _COUNT_DESCRIPTION = "A whole number; YAML may use K, M, B, T suffixes (1.5B) and commas."
@@ -259,7 +277,7 @@ class Relation(_Strict):
         description="When the relation came to hold, if different from the record's date.",
     )
     score: float | None = Field(
-        default=None, description="evaluated_on only: the reported score."
+        default=None, allow_inf_nan=False, description="evaluated_on only: the reported score."
     )
     metric: str | None = Field(
         default=None,
@@ -354,6 +372,16 @@ class Record(_Strict):
         return v
 
 
+HubId = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$",
+        max_length=200,
+        description="A Hugging Face Hub repository id, e.g. 'meta-llama/Llama-2-7b-hf'.",
+    ),
+]
+
+
 Weights = Literal["open", "restricted", "closed"]
 
 
@@ -378,6 +406,11 @@ class Model(Record):
     )
     modality: list[str] = Field(
         default_factory=list, description="Input modalities, e.g. ['text', 'image']."
+    )
+    hub_ids: list[HubId] = Field(
+        default_factory=list,
+        description="Hugging Face Hub repository ids of this record (any of them resolves "
+        "to it, with or without an 'hf:' prefix).",
     )
 
 
@@ -420,6 +453,11 @@ class Dataset(Record):
         default=None,
         description="E.g. 'instruction', 'conversation', 'preference', 'pretraining', "
         "'code'.",
+    )
+    hub_ids: list[HubId] = Field(
+        default_factory=list,
+        description="Hugging Face Hub repository ids of this record (any of them resolves "
+        "to it, with or without an 'hf:' prefix).",
     )
 
 

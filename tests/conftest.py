@@ -8,21 +8,35 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from .support import STORE_KINDS, make_store, set_kind
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 TINY = FIXTURES / "tiny"
 BAD = FIXTURES / "bad"
 
 
+SEEDS_ENV = "LINEAGE_SEEDS_DIR"
+
+
 def seeds_dir() -> Path | None:
-    """The seed articles: $LINEAGE_SEEDS, or ../shared/seeds beside the checkout."""
-    env = os.environ.get("LINEAGE_SEEDS")
-    candidates = [Path(env)] if env else []
-    candidates.append(ROOT.parent / "shared" / "seeds")
-    for c in candidates:
-        if c.is_dir():
-            return c
-    return None
+    """The seed articles: $LINEAGE_SEEDS_DIR, else ../shared/seeds beside the checkout.
+
+    Only CI and some machines have them; None when the directory holds no ``*.txt``.
+    """
+    env = os.environ.get(SEEDS_ENV)
+    path = Path(env) if env else ROOT.parent / "shared" / "seeds"
+    return path if path.is_dir() and any(path.glob("*.txt")) else None
+
+
+@pytest.fixture(scope="session")
+def seeds() -> Path:
+    """The seed articles' directory; the test is skipped (one line why) when they are absent."""
+    path = seeds_dir()
+    if path is None:
+        where = os.environ.get(SEEDS_ENV) or str(ROOT.parent / "shared" / "seeds")
+        pytest.skip(f"seed texts not found in {where}; set {SEEDS_ENV} to their directory")
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -35,15 +49,30 @@ def _clean_env(monkeypatch, _cache_dir):
     """Tests choose their data explicitly; the user's environment must not leak in."""
     monkeypatch.delenv("LINEAGE_DATA_DIR", raising=False)
     monkeypatch.delenv("LINEAGE_NO_SHIPPED", raising=False)
+    monkeypatch.delenv("LINEAGE_STORE", raising=False)
     monkeypatch.setenv("LINEAGE_CACHE_DIR", str(_cache_dir))
 
 
+@pytest.fixture(params=STORE_KINDS, autouse=True)
+def store_kind(request, monkeypatch, _clean_env):
+    """Every test runs against the in-memory store and the on-disk SQLite store.
+
+    The library helpers build stores of this kind; the CLI reads the compiled
+    SQLite store by default and the in-memory one with LINEAGE_STORE=:memory:.
+    """
+    set_kind(request.param)
+    if request.param == "memory":
+        monkeypatch.setenv("LINEAGE_STORE", ":memory:")
+    else:
+        monkeypatch.delenv("LINEAGE_STORE", raising=False)
+    return request.param
+
+
 @pytest.fixture
-def tiny_graph():
-    from graph.build import build_graph
+def tiny_graph(store_kind):
     from lineage.load import load
 
-    return build_graph(load([TINY], shipped=False))
+    return make_store(load([TINY], shipped=False), store_kind)
 
 
 @pytest.fixture(scope="session")
@@ -53,11 +82,14 @@ def shipped_kb():
     return load()
 
 
-@pytest.fixture(scope="session")
-def shipped_graph(shipped_kb):
-    from graph.build import build_graph
+_SHIPPED: dict[str, object] = {}
 
-    return build_graph(shipped_kb)
+
+@pytest.fixture
+def shipped_graph(shipped_kb, store_kind):
+    if store_kind not in _SHIPPED:
+        _SHIPPED[store_kind] = make_store(shipped_kb, store_kind)
+    return _SHIPPED[store_kind]
 
 
 class Run:

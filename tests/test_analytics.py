@@ -26,7 +26,7 @@ from graph.analytics import (
     students,
     teachers,
 )
-from graph.build import build_graph
+from tests.support import make_store as build_graph, nxg
 from graph.query import as_of, filter_records
 from lineage.errors import QueryError, UnknownRecordError
 from lineage.load import load
@@ -36,9 +36,14 @@ KB = str(HERE / "fixtures" / "analytics" / "kb")
 BAD = str(HERE / "fixtures" / "analytics" / "inconsistent")
 
 
-@pytest.fixture(scope="module")
-def G() -> nx.MultiDiGraph:
-    return build_graph(load([KB], shipped=False))
+_STORES: dict = {}
+
+
+@pytest.fixture
+def G(store_kind):
+    if store_kind not in _STORES:
+        _STORES[store_kind] = build_graph(load([KB], shipped=False), store_kind)
+    return _STORES[store_kind]
 
 
 def run(*args: str, data: str = KB):
@@ -175,13 +180,13 @@ def test_a_dataset_has_terms_too(G):
 
 
 def test_effective_license_rejects_bad_input_and_leaves_the_graph_alone(G):
-    before = (G.number_of_nodes(), G.number_of_edges())
+    before = (len(G), G.edge_count())
     with pytest.raises(QueryError, match="licence analysis covers"):
         effective_license(G, "openai")
     with pytest.raises(UnknownRecordError):
         effective_license(G, "vicunaa")
     assert effective_license(G, "koala-13b") == effective_license(G, "koala-13b")
-    assert (G.number_of_nodes(), G.number_of_edges()) == before
+    assert (len(G), G.edge_count()) == before
 
 
 def test_filter_commercial(G):
@@ -248,8 +253,8 @@ def test_students_of_a_family_include_its_members_students(G):
 
 
 def test_students_mirror_teachers(G):
-    for s in G:
-        if G.nodes[s]["type"] != "model":
+    for s in nxg(G):
+        if nxg(G).nodes[s]["type"] != "model":
             continue
         for t in teachers(G, s):
             assert t in students(G, t.teacher)
@@ -373,7 +378,7 @@ def test_check_reports_every_kind_of_problem():
 
 def test_check_rejects_other_input():
     with pytest.raises(QueryError):
-        consistency_report(nx.MultiDiGraph())  # no knowledge base attached
+        consistency_report(nx.MultiDiGraph())  # not a store
 
 
 # --- CLI -------------------------------------------------------------------------------------

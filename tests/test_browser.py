@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import TINY
+from tests.support import nxg
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -269,7 +270,7 @@ def page(browser):
 
 
 def _graph(*dirs: Path):
-    from graph.build import build_graph
+    from tests.support import make_store as build_graph, nxg
     from lineage.load import load
 
     return build_graph(load(list(dirs), shipped=False))
@@ -309,8 +310,8 @@ def _expected(G, types=LINEAGE_TYPES, kinds=None, nodes=None) -> dict[str, int]:
     from lineage.records import LINEAGE_RELATIONS
 
     kinds = set(LINEAGE_RELATIONS if kinds is None else kinds)
-    shown = {n for n in (G if nodes is None else nodes) if G.nodes[n]["type"] in types}
-    edges = [1 for u, v, r in G.edges(data="relation")
+    shown = {n for n in (nxg(G) if nodes is None else nodes) if nxg(G).nodes[n]["type"] in types}
+    edges = [1 for u, v, r in nxg(G).edges(data="relation")
              if u in shown and v in shown and r in kinds]
     return {"nodes": len(shown), "edges": len(edges)}
 
@@ -343,18 +344,18 @@ def test_page_opens_on_the_lineage_view_offline_without_errors(page, tmp_path):
     G = _graph(TINY)
     page.open(_export(G, tmp_path))
     want = _expected(G)
-    assert 0 < want["nodes"] < G.number_of_nodes() and 0 < want["edges"] < G.number_of_edges()
+    assert 0 < want["nodes"] < len(G) and 0 < want["edges"] < G.edge_count()
     drawn = page.evaluate("window.lineageView.drawn")
     assert drawn == want
     # everything else is in the page, hidden until ticked
-    assert page.evaluate("window.lineageView.nodes.length") == G.number_of_nodes()
-    assert page.evaluate("window.lineageView.edges.length") == G.number_of_edges()
+    assert page.evaluate("window.lineageView.nodes.length") == len(G)
+    assert page.evaluate("window.lineageView.edges.length") == G.edge_count()
     assert _ticked(page, "type") == list(LINEAGE_TYPES)
-    present = {r for *_, r in G.edges(data="relation")}
+    present = {r for *_, r in nxg(G).edges(data="relation")}
     assert set(_ticked(page, "relation")) == present & set(LINEAGE_RELATIONS)
     unticked = page.evaluate("Array.from(document.querySelectorAll('#type-filter input'))"
                              ".filter(i => !i.checked).map(i => i.dataset.type)")
-    assert set(unticked) == {G.nodes[n]["type"] for n in G} - set(LINEAGE_TYPES)
+    assert set(unticked) == {nxg(G).nodes[n]["type"] for n in nxg(G)} - set(LINEAGE_TYPES)
     # something was really painted: the canvas has many non-background pixels
     painted = page.evaluate("""(function(){
         var c = document.querySelector('#graph canvas'), ctx = c.getContext('2d');
@@ -364,9 +365,9 @@ def test_page_opens_on_the_lineage_view_offline_without_errors(page, tmp_path):
     })()""")
     assert painted > 2000
     summary = page.evaluate("document.getElementById('summary-text').textContent")
-    assert summary == (f"{want['nodes']} of {G.number_of_nodes()} records shown (organizations, "
+    assert summary == (f"{want['nodes']} of {len(G)} records shown (organizations, "
                        f"techniques … hidden: tick them in the legend), {want['edges']} of "
-                       f"{G.number_of_edges()} relations.")
+                       f"{G.edge_count()} relations.")
     assert page.evaluate("document.getElementById('show-all').hidden") is False
     assert page.errors() == []
     assert page.dialogs() == []
@@ -446,7 +447,7 @@ def test_click_and_hover_show_details_and_tooltip(page, tmp_path):
 def test_ticking_the_legend_shows_the_rest_and_all_types_draw_the_whole_graph(page, tmp_path):
     G = _graph(TINY)
     page.open(_export(G, tmp_path))
-    lineage = [r for r in {r for *_, r in G.edges(data="relation")}
+    lineage = [r for r in {r for *_, r in nxg(G).edges(data="relation")}
                if r not in ("developed_by", "evaluated_on", "licensed_under", "introduced_in",
                             "uses_technique", "uses_model")]
     # a type: its records, and the relation kinds linking them to the records shown
@@ -462,8 +463,8 @@ def test_ticking_the_legend_shows_the_rest_and_all_types_draw_the_whole_graph(pa
     for t in page.evaluate("Array.from(document.querySelectorAll('#type-filter input'))"
                            ".filter(i => !i.checked).map(i => i.dataset.type)"):
         _click(page, f"#type-filter input[data-type={t}]")
-    _drawn(page, G.number_of_nodes(), G.number_of_edges())
-    n, m = G.number_of_nodes(), G.number_of_edges()
+    _drawn(page, len(G), G.edge_count())
+    n, m = len(G), G.edge_count()
     assert page.evaluate("document.getElementById('summary-text').textContent") == (
         f"{n} of {n} records shown, {m} of {m} relations.")
     assert page.evaluate("document.getElementById('show-all').hidden") is True
@@ -521,7 +522,7 @@ def test_layouts_filters_and_year_range(page, tmp_path):
     page.evaluate("""(function(){ var f = document.getElementById('year-from');
         f.value = 2023; f.dispatchEvent(new Event('input'));
         document.getElementById('show-undated').click(); })()""")
-    in_2023 = [x for x in G if (G.nodes[x]["date"] or "").startswith("2023")]
+    in_2023 = [x for x in nxg(G) if (nxg(G).nodes[x]["date"] or "").startswith("2023")]
     _drawn(page, _expected(G, nodes=in_2023)["nodes"])
     assert page.errors() == []
 
@@ -555,7 +556,7 @@ def test_injection_probe_renders_hostile_strings_as_text(page, tmp_path):
     data.mkdir()
     (data / "evil.yaml").write_text(HOSTILE, encoding="utf-8")
     G = _graph(TINY, data)
-    name = G.nodes["evil"]["name"]
+    name = nxg(G).nodes["evil"]["name"]
     path = _export(G, tmp_path, focus="evil")
     page.open(path)
     label = page.evaluate("window.lineageView.nodes.get('evil').label")  # long: shortened
@@ -593,7 +594,7 @@ def test_injection_probe_renders_hostile_strings_as_text(page, tmp_path):
 
 
 def test_big_graph_opens_as_a_focus_view_that_says_what_was_left_out(page, tmp_path):
-    from graph.build import build_graph
+    from tests.support import make_store as build_graph, nxg
     from graph.html import select
     from lineage.load import loads
 
@@ -613,12 +614,12 @@ def test_big_graph_opens_as_a_focus_view_that_says_what_was_left_out(page, tmp_p
                           "document.getElementById('notes').textContent")
     assert "Focus view" in notes and "Left out:" in notes
     left = page.evaluate("window.lineageView.data.left_out")
-    assert sum(left.values()) == G.number_of_nodes() - counts["nodes"]
+    assert sum(left.values()) == len(G) - counts["nodes"]
     assert page.errors() == []
 
 
 def test_shipped_knowledge_base_opens_on_its_lineage_and_draws_whole(page, tmp_path):
-    from graph.build import build_graph
+    from tests.support import make_store as build_graph, nxg
     from graph.query import resolve
     from lineage.load import load
 
@@ -627,7 +628,7 @@ def test_shipped_knowledge_base_opens_on_its_lineage_and_draws_whole(page, tmp_p
     page.open(_export(G, tmp_path), timeout=120)
     assert page.evaluate("window.lineageView.drawn") == _expected(G)
     summary = page.evaluate("document.getElementById('summary-text').textContent")
-    assert summary.startswith(f"{_expected(G)['nodes']} of {G.number_of_nodes()} records shown (")
+    assert summary.startswith(f"{_expected(G)['nodes']} of {len(G)} records shown (")
     assert "hidden: tick them in the legend" in summary
     # the main models' labels are readable at the zoom the page opens with
     scale = page.evaluate("window.lineageView.network.getScale()")
@@ -640,7 +641,7 @@ def test_shipped_knowledge_base_opens_on_its_lineage_and_draws_whole(page, tmp_p
     for t in page.evaluate("Array.from(document.querySelectorAll('#type-filter input'))"
                            ".filter(i => !i.checked).map(i => i.dataset.type)"):
         _click(page, f"#type-filter input[data-type={t}]")
-    _drawn(page, G.number_of_nodes(), G.number_of_edges())
+    _drawn(page, len(G), G.edge_count())
     assert page.errors() == []
     _assert_offline(page)
 
@@ -652,7 +653,7 @@ def screenshot(out: Path, *, layout: str = "force", width: int = 1600, height: i
                data_dirs: list[str] | None = None, shipped: bool = True,
                focus: str | None = None, check: bool = True) -> None:
     """Export the page and save a screenshot of its default view to ``out``."""
-    from graph.build import build_graph
+    from tests.support import make_store as build_graph, nxg
     from graph.html import write_html
     from lineage.load import load
 

@@ -27,6 +27,7 @@ from graph.html import (
     to_html,
     write_html,
 )
+from tests.support import nxg
 from lineage.errors import OutputError, QueryError, UnknownRecordError
 from lineage.records import LINEAGE_RELATIONS, RECORD_TYPES, RELATION_KINDS, date_key
 from tests.conftest import TINY
@@ -92,15 +93,20 @@ def synthetic_yaml(n: int, seed: int = 0) -> str:
 
 
 def _graph(*dirs: Path):
-    from graph.build import build_graph
+    from tests.support import make_store as build_graph, nxg
     from lineage.load import load
 
     return build_graph(load(list(dirs), shipped=False))
 
 
-@pytest.fixture(scope="module")
-def G():
-    return _graph(TINY)
+_STORES: dict = {}
+
+
+@pytest.fixture
+def G(store_kind):
+    if store_kind not in _STORES:
+        _STORES[store_kind] = _graph(TINY)
+    return _STORES[store_kind]
 
 
 def _data(page: str) -> dict:
@@ -173,11 +179,11 @@ def test_page_is_one_self_contained_document(G):
 
 def test_page_data_matches_the_graph(G):
     data = _data(to_html(G))
-    assert data["counts"] == {"nodes": 22, "edges": G.number_of_edges(), "total_nodes": 22,
-                              "total_edges": G.number_of_edges()}
-    assert {n["id"] for n in data["nodes"]} == set(G)
+    assert data["counts"] == {"nodes": 22, "edges": G.edge_count(), "total_nodes": 22,
+                              "total_edges": G.edge_count()}
+    assert {n["id"] for n in data["nodes"]} == set(nxg(G))
     assert sorted((e["from"], e["relation"], e["to"]) for e in data["edges"]) == sorted(
-        (u, r, v) for u, v, r in G.edges(data="relation"))
+        (u, r, v) for u, v, r in nxg(G).edges(data="relation"))
     alpaca = next(n for n in data["nodes"] if n["id"] == "alpaca-7b")
     assert alpaca["developers"] == ["Stanford University"]
     assert ["parameters", "7B"] in alpaca["attrs"]
@@ -219,7 +225,7 @@ def test_focus_is_the_lineage_neighbourhood(G):
     assert set(s.nodes) == expected
     assert s.nodes[0] == "vicuna-13b" and s.focus == "vicuna-13b" and not s.auto_focus
     assert all(u in expected and v in expected for u, v, _ in s.edges)
-    assert sum(s.left_out.values()) == G.number_of_nodes() - len(expected)
+    assert sum(s.left_out.values()) == len(G) - len(expected)
     assert "Focus view" in s.notes[0]
 
 
@@ -232,28 +238,28 @@ def test_depth_limits_the_neighbourhood(G):
 
 def test_type_and_relation_filters(G):
     s = select(G, types=["model"])
-    assert {G.nodes[n]["type"] for n in s.nodes} == {"model"}
-    assert all(G.edges[e]["relation"] in ("finetune", "successor") for e in s.edges)
+    assert {nxg(G).nodes[n]["type"] for n in s.nodes} == {"model"}
+    assert all(nxg(G).edges[e]["relation"] in ("finetune", "successor") for e in s.edges)
     r = select(G, relations=["finetune"])
-    assert {G.edges[e]["relation"] for e in r.edges} == {"finetune"}
+    assert {nxg(G).edges[e]["relation"] for e in r.edges} == {"finetune"}
     assert set(r.nodes) == {x for u, v, _ in r.edges for x in (u, v)}
     assert any("no relation of the chosen kinds" in n for n in r.notes)
     # the focus is kept even when its type is filtered out
     f = select(G, focus="llama", types=["model"])
-    assert "llama" in f.nodes and all(G.nodes[n]["type"] == "model" for n in f.nodes[1:])
+    assert "llama" in f.nodes and all(nxg(G).nodes[n]["type"] == "model" for n in f.nodes[1:])
 
 
 def test_big_graphs_become_a_focus_view():
-    from graph.build import build_graph
+    from tests.support import make_store as build_graph, nxg
     from lineage.load import loads
 
     G = build_graph(loads(synthetic_yaml(1200), name="synthetic"))
     s = select(G, max_nodes=300)
     assert len(s.nodes) <= 300 and s.auto_focus and s.focus is not None
-    assert G.nodes[s.focus]["type"] in ("model", "family")
-    assert sum(s.left_out.values()) == G.number_of_nodes() - len(s.nodes)
+    assert nxg(G).nodes[s.focus]["type"] in ("model", "family")
+    assert sum(s.left_out.values()) == len(G) - len(s.nodes)
     # no limit: everything
-    assert len(select(G, max_nodes=0).nodes) == G.number_of_nodes()
+    assert len(select(G, max_nodes=0).nodes) == len(G)
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -281,9 +287,9 @@ def test_unknown_focus_suggests_names(G):
 def lineage_view(G, nodes=None):
     """The records and relations the lineage view shows, computed from the graph:
     models, families and datasets, and the weight and data lineage between them."""
-    nodes = list(G) if nodes is None else nodes
-    shown = {n for n in nodes if G.nodes[n]["type"] in ("model", "family", "dataset")}
-    edges = {(u, v, k) for u, v, k, r in G.edges(keys=True, data="relation")
+    nodes = list(nxg(G)) if nodes is None else nodes
+    shown = {n for n in nodes if nxg(G).nodes[n]["type"] in ("model", "family", "dataset")}
+    edges = {(u, v, k) for u, v, k, r in nxg(G).edges(keys=True, data="relation")
              if u in shown and v in shown and r in LINEAGE_RELATIONS}
     return shown, edges
 
@@ -296,22 +302,22 @@ def test_lineage_view_is_models_families_datasets_and_lineage_relations():
 
 def test_unfocused_page_has_everything_and_opens_on_the_lineage_view(G):
     s = select(G)
-    assert set(s.nodes) == set(G) and len(s.edges) == G.number_of_edges()  # all on the page
+    assert set(s.nodes) == set(nxg(G)) and len(s.edges) == G.edge_count()  # all on the page
     assert s.view_types == ["model", "family", "dataset"]
     assert s.view_relations == list(LINEAGE_RELATIONS)
     nodes, edges = initial_view(G, s)
     shown, shown_edges = lineage_view(G)
     assert set(nodes) == shown and set(edges) == shown_edges
     assert len(nodes) == 13 and len(edges) == 13  # of 22 records and 22 relations
-    assert {G.nodes[n]["type"] for n in set(G) - shown} == {
+    assert {nxg(G).nodes[n]["type"] for n in set(nxg(G)) - shown} == {
         "organization", "technique", "paper", "license", "benchmark"}
     # the page's data says the same: the legend opens with these ticked
     data = page_data(G, s)
     assert data["view"] == {"types": ["model", "family", "dataset"],
-                            "relations": sorted({G.edges[e]["relation"] for e in shown_edges},
+                            "relations": sorted({nxg(G).edges[e]["relation"] for e in shown_edges},
                                                 key=RELATION_KINDS.index),
                             "lineage": True}
-    assert set(data["style"]["present_types"]) == {G.nodes[n]["type"] for n in G}
+    assert set(data["style"]["present_types"]) == {nxg(G).nodes[n]["type"] for n in nxg(G)}
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -339,7 +345,7 @@ def test_focus_and_explicit_filters_open_showing_all_they_select(G, kwargs):
 def test_focus_view_shows_the_records_around_the_focus(G, focus, context):
     nodes, edges = initial_view(G, select(G, focus=focus))
     assert context <= set(nodes)
-    touching = {e for e in G.edges(keys=True) if focus in e[:2]}
+    touching = {e for e in nxg(G).edges(keys=True) if focus in e[:2]}
     assert touching <= set(edges)
 
 
@@ -352,7 +358,7 @@ def test_an_empty_page_is_still_a_page(G, layout):
 
 
 def test_a_page_without_lineage_records_opens_showing_them():
-    from graph.build import build_graph
+    from tests.support import make_store as build_graph, nxg
     from lineage.load import loads
 
     G = build_graph(loads(
@@ -364,7 +370,7 @@ def test_a_page_without_lineage_records_opens_showing_them():
 
 
 def test_a_big_graph_focus_view_still_opens_on_the_lineage():
-    from graph.build import build_graph
+    from tests.support import make_store as build_graph, nxg
     from lineage.load import loads
 
     G = build_graph(loads(synthetic_yaml(1200), name="synthetic"))
@@ -382,7 +388,7 @@ def test_force_layout_is_computed_for_the_lineage_view():
     near a record it is linked to."""
     import math
 
-    from graph.build import build_graph
+    from tests.support import make_store as build_graph, nxg
     from graph.html import _geometry, _layout
     from lineage.load import loads
 
@@ -390,16 +396,16 @@ def test_force_layout_is_computed_for_the_lineage_view():
     s = select(G)
     nodes, edges = initial_view(G, s)
     assert len(nodes) < len(s.nodes) and len(edges) < len(s.edges)
-    geo = _geometry(G, s.nodes, s.edges)  # the same sizes and labels both times
-    pos, _ = _layout(G, s.nodes, s.edges, "force", geo)
-    alone, _ = _layout(G, nodes, edges, "force", geo)
+    geo = _geometry(nxg(G), s.nodes, s.edges)  # the same sizes and labels both times
+    pos, _ = _layout(nxg(G), s.nodes, s.edges, "force", geo)
+    alone, _ = _layout(nxg(G), nodes, edges, "force", geo)
     assert {n: pos[n] for n in nodes} == alone
     xs, ys = [pos[n][0] for n in nodes], [pos[n][1] for n in nodes]
     span = math.hypot(max(xs) - min(xs), max(ys) - min(ys))
     shown = set(nodes)
     for n in set(s.nodes) - shown:
-        linked = [v for v in G.successors(n) if v in shown] + [
-            u for u in G.predecessors(n) if u in shown]
+        linked = [v for v in nxg(G).successors(n) if v in shown] + [
+            u for u in nxg(G).predecessors(n) if u in shown]
         if linked:
             nearest = min(math.dist(pos[n], pos[m]) for m in linked)
             assert nearest < span / 4, (n, nearest, span)
@@ -411,7 +417,7 @@ def test_timeline_and_hierarchy_put_the_lineage_view_first(G, layout):
     holes in it."""
     s = select(G)
     nodes, _ = initial_view(G, s)
-    pos = layout_positions(G, s.nodes, s.edges, layout)
+    pos = layout_positions(nxg(G), s.nodes, s.edges, layout)
     lowest = max(pos[n][1] for n in nodes)
     assert all(pos[n][1] > lowest for n in set(s.nodes) - set(nodes))
 
@@ -433,26 +439,26 @@ def test_guide_labels_name_the_types_they_stand_for(G):
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_layouts_place_every_record_without_stacking_them(G, layout):
-    edges = list(G.edges(keys=True))
-    pos = layout_positions(G, list(G), edges, layout)
-    assert set(pos) == set(G)
+    edges = list(nxg(G).edges(keys=True))
+    pos = layout_positions(nxg(G), list(nxg(G)), edges, layout)
+    assert set(pos) == set(nxg(G))
     assert len({(round(x), round(y)) for x, y in pos.values()}) == len(pos)
 
 
 def test_timeline_orders_by_date_and_splits_open_from_closed(G):
-    pos = layout_positions(G, list(G), list(G.edges(keys=True)), "timeline")
-    dated = sorted((n for n in G if G.nodes[n]["date"]),
-                   key=lambda n: date_key(G.nodes[n]["date"]))
+    pos = layout_positions(nxg(G), list(nxg(G)), list(nxg(G).edges(keys=True)), "timeline")
+    dated = sorted((n for n in nxg(G) if nxg(G).nodes[n]["date"]),
+                   key=lambda n: date_key(nxg(G).nodes[n]["date"]))
     for a, b in zip(dated, dated[1:], strict=False):
-        if date_key(G.nodes[a]["date"])[0] < date_key(G.nodes[b]["date"])[0]:
+        if date_key(nxg(G).nodes[a]["date"])[0] < date_key(nxg(G).nodes[b]["date"])[0]:
             assert pos[a][0] < pos[b][0], (a, b)
     assert pos["gpt-3"][1] > 0 and pos["chatgpt"][1] > 0          # closed: below the axis
     assert pos["llama-7b"][1] < 0 and pos["llama"][1] < 0         # restricted/open: above
 
 
 def test_hierarchy_puts_parents_above_children(G):
-    pos = layout_positions(G, list(G), list(G.edges(keys=True)), "hierarchy")
-    for u, v, r in G.edges(data="relation"):
+    pos = layout_positions(nxg(G), list(nxg(G)), list(nxg(G).edges(keys=True)), "hierarchy")
+    for u, v, r in nxg(G).edges(data="relation"):
         if r in ("finetune", "variant", "trained_on", "generated_by", "successor",
                  "continued_pretraining"):
             assert pos[v][1] < pos[u][1], (u, r, v)

@@ -15,7 +15,7 @@ import yaml
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from graph import rdf
-from graph.build import build_graph
+from tests.support import make_store as build_graph, nxg
 from graph.ns import (
     CODEMETA,
     DCTERMS,

@@ -39,7 +39,7 @@ def test_readme_console_examples_run_and_match(run, command, expected):
     assert args[0] == "lineage"
     result = run(*args[1:], data=None)
     shown = [ln for ln in expected if ln.strip() and ln.strip() != "..."]
-    failing = any(ln.startswith("Error:") for ln in shown) or "validate tests/fixtures/bad" in command
+    failing = any(ln.startswith("Error:") for ln in shown) or "tests/fixtures/bad" in command
     assert result.exit_code == (1 if failing else 0), result.output
     actual = result.output.splitlines()
     pos = 0

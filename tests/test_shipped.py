@@ -11,7 +11,7 @@ import pytest
 from graph import query
 from lineage.records import ID_PATTERN, LINEAGE_RELATIONS
 
-from .conftest import ROOT, seeds_dir
+from .conftest import ROOT
 
 SEED_FILE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
 
@@ -43,8 +43,8 @@ def test_every_reference_resolves(shipped_kb):
 
 
 def test_derivation_graph_is_acyclic(shipped_graph):
-    L = nx.DiGraph([(u, v) for u, v, r in shipped_graph.edges(data="relation")
-                    if r in LINEAGE_RELATIONS])
+    L = nx.DiGraph([(e.source, e.target) for e in shipped_graph.iter_edges()
+                    if e.relation in LINEAGE_RELATIONS])
     assert nx.is_directed_acyclic_graph(L), nx.find_cycle(L)
 
 
@@ -60,22 +60,14 @@ def _seed_sources(kb):
                 yield rec.id, f"claim {c.topic}", s
 
 
-def test_seed_documents_are_named_by_file(shipped_kb):
-    seeds = seeds_dir()
-    if seeds is None:
-        pytest.fail("the seed articles are not beside the checkout (../shared/seeds); "
-                    "set LINEAGE_SEEDS to their directory")
+def test_seed_documents_are_named_by_file(seeds, shipped_kb):
     names = {p.name for p in seeds.glob("*.txt")}
     for rid, where, s in _seed_sources(shipped_kb):
         if SEED_FILE.match(s.document):
             assert s.document in names, (rid, where, s.document)
 
 
-def test_quotes_attributed_to_seeds_appear_verbatim(shipped_kb):
-    seeds = seeds_dir()
-    if seeds is None:
-        pytest.fail("the seed articles are not beside the checkout (../shared/seeds); "
-                    "set LINEAGE_SEEDS to their directory")
+def test_quotes_attributed_to_seeds_appear_verbatim(seeds, shipped_kb):
     texts = {p.name: p.read_text(encoding="utf-8") for p in seeds.glob("*.txt")}
     missing = [(rid, where, s.document, s.quote) for rid, where, s in _seed_sources(shipped_kb)
                if s.document in texts and s.quote and s.quote not in texts[s.document]]
@@ -113,10 +105,7 @@ def test_every_name_the_seeds_mention_resolves(shipped_graph):
     assert wrong == []
 
 
-def test_names_in_coverage_appear_in_their_seed():
-    seeds = seeds_dir()
-    if seeds is None:
-        pytest.fail("the seed articles are not beside the checkout (../shared/seeds)")
+def test_names_in_coverage_appear_in_their_seed(seeds):
     texts = {p.name: p.read_text(encoding="utf-8") for p in seeds.glob("*.txt")}
     absent = [(seed, name) for _, seed, name, _ in _coverage_rows()
               if seed in texts and name not in texts[seed]]

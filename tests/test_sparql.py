@@ -193,6 +193,6 @@ def test_queries_never_change_the_graph(tiny_graph):
 
 
 def _example():
-    from graph.query import example_graph
+    from graph.query import example_store as example_graph
 
     return example_graph()

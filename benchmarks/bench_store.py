@@ -1,0 +1,152 @@
+"""The store at Hub scale: build, query and update times as ratios against baselines.
+
+Run:  python benchmarks/bench_store.py [--sizes 10000 100000 1000000] [--runs 5]
+
+For each size it builds a Hub-shaped store (benchmarks/hubgen.py), then times
+fresh processes of the CLI against it, each as a ratio to
+``python -c "import networkx"`` measured in the same run (this machine is
+shared and noisy; ratios hold where seconds do not). Peak memory is the
+largest resident set of the process (``wait4``). Prints one table; the goals
+of the issue are in the last column.
+
+Also times the shipped knowledge base (ancestry, show, path from a fresh
+process, with its compiled store warm).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import hubgen  # noqa: E402
+
+LINEAGE = [sys.executable, "-c", "import cli; cli.main()"]
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None, ok: tuple[int, ...] = (0,),
+        stdin: str | None = None) -> tuple[float, int]:
+    """Seconds and peak RSS (MB) of one fresh process, output to /dev/null."""
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                         env={**os.environ, **(env or {})}, cwd=ROOT)
+    if stdin:
+        p.stdin.write(stdin.encode())
+        p.stdin.close()
+    _, status, usage = os.wait4(p.pid, 0)
+    dt = time.perf_counter() - t
+    code = os.waitstatus_to_exitcode(status)
+    if code not in ok:
+        raise SystemExit(f"{' '.join(cmd)} exited {code}")
+    return dt, usage.ru_maxrss // 1024
+
+
+def median(cmd: list[str], runs: int, **kw) -> tuple[float, int]:
+    results = [run(cmd, **kw) for _ in range(runs)]
+    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+
+
+UPDATE = """
+import sys
+sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
+from pydantic import TypeAdapter
+from lineage.records import Item
+from graph.store.sqlite import update_store
+a = TypeAdapter(Item)
+src = [{{"document": "https://huggingface.co/synthetic", "quote": "synthetic"}}]
+recs = [a.validate_python({{"id": f"new-{{i}}", "type": "model", "name": f"new/model-{{i}}",
+        "hub_ids": [f"new/model-{{i}}"], "relations": [{{"relation": "finetune",
+        "target": f"m-{{i}}", "sources": src}}]}}) for i in range(1000)]
+update_store({path!r}, recs)
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--dir", default=None, help="where to build the stores (default: a temp dir)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="reuse stores already built in --dir (skips the build row)")
+    a = ap.parse_args()
+    work = Path(a.dir or tempfile.mkdtemp(prefix="lineage-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    runs = a.runs
+    base_cmd = [sys.executable, "-c", "import networkx"]
+    rows: list[tuple[str, str, str, str, str]] = []
+
+    def row(size: str, what: str, secs: float, mb: int, base: float, goal: str) -> None:
+        rows.append((size, what, f"{secs:.3f} s", f"{secs / base:.2f}x", f"{mb} MB", goal))
+        print(f"  {size:>9} {what:<44} {secs:8.3f} s {secs / base:6.2f}x {mb:6d} MB  {goal}",
+              flush=True)
+
+    base, _ = median(base_cmd, runs)
+    print(f"baseline python -c 'import networkx': {base:.3f} s (median of {runs})")
+    cache = tempfile.mkdtemp(prefix="lineage-bench-cache-")
+    env = {"LINEAGE_CACHE_DIR": cache, "LINEAGE_STORE": "", "LINEAGE_DATA_DIR": ""}
+    run(LINEAGE + ["ancestry", "Vicuna"], env=env)  # compile the shipped store once
+    for what, args in (("ancestry Vicuna", ["ancestry", "Vicuna"]),
+                       ("show Vicuna", ["show", "Vicuna"]),
+                       ("path GPT-3 ChatGPT", ["path", "GPT-3", "ChatGPT"])):
+        base, _ = median(base_cmd, runs)
+        secs, mb = median(LINEAGE + args, runs, env=env)
+        row("shipped", what, secs, mb, base, "<= 1.5x")
+    for n in a.sizes:
+        path = work / f"hub-{n}.db"
+        size = f"{n:,}"
+        if not (a.reuse and path.exists()):
+            base, _ = median(base_cmd, runs)
+            secs, mb = run([sys.executable, str(ROOT / "benchmarks" / "hubgen.py"), str(n),
+                            "--store", str(path)])
+            rows.append((size, "build the store", f"{secs:.1f} s", "-", f"{mb} MB",
+                         "<= 300 s, < 4 GB"))
+            print(f"  {size:>9} {'build the store':<44} {secs:8.1f} s {'':>7} {mb:6d} MB  "
+                  "<= 300 s, < 4 GB", flush=True)
+        marks = hubgen.landmarks(n)
+        leaf, hub = marks["leaf"], marks["hub"]
+        senv = {**env, "LINEAGE_STORE": str(path)}
+        for what, args, goal, ok in (
+                (f"ancestry of a deep leaf ({marks['leaf_depth']} hops)", ["ancestry", leaf],
+                 "<= 2x", (0,)),
+                ("path leaf -> its base", ["path", leaf, hub], "<= 2x", (0, 1)),
+                ("show a leaf", ["show", leaf], "<= 2x", (0,)),
+                ("misspelled name, with suggestions", ["show", leaf + "x"], "<= 2x", (1,)),
+                ("descendants of the biggest hub --jsonl", ["descendants", hub, "--jsonl"],
+                 "<= 5x", (0,)),
+                ("descendants of the biggest hub (tree)", ["descendants", hub], "-", (0,)),
+                ("search 'model-12'", ["search", "model-12"], "-", (0,))):
+            base, _ = median(base_cmd, runs)
+            secs, mb = median(LINEAGE + args, runs, env=senv, ok=ok)
+            row(size, what, secs, mb, base, goal)
+        base, _ = median(base_cmd, runs)
+        upd = work / f"hub-{n}-update.db"
+        times = []
+        mbs = []
+        for _ in range(runs):
+            upd.write_bytes(path.read_bytes())
+            secs, mb = run([sys.executable, "-c", UPDATE.format(
+                root=str(ROOT), bench=str(ROOT / "benchmarks"), path=str(upd))])
+            times.append(secs)
+            mbs.append(mb)
+        upd.unlink()
+        row(size, "update 1,000 records (fresh process)", statistics.median(times), max(mbs),
+            base, "<= 2x")
+    print()
+    print("| size | what | median | vs `import networkx` | peak RSS | goal |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,275 @@
+"""Stores: where the records and relations live (see :mod:`graph.store.base`).
+
+:func:`open_store` is the one entry point the CLI and Python users call:
+
+* ``open_store(store="kb.db")`` opens an on-disk store built by ``lineage index``;
+* ``open_store(data_dirs, shipped=True)`` gives the layered YAML data, compiled
+  once into a SQLite store in the cache directory (keyed by the content of every
+  data file and the code version) so later queries need neither the YAML parser
+  nor the record models;
+* ``open_store(..., store=":memory:")`` validates the data and keeps it in memory.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from lineage.errors import LineageError
+
+from .base import Edge, Node, Source, Store
+
+__all__ = ["Store", "Node", "Edge", "Source", "open_store", "index_store", "ENV_STORE",
+           "ENV_CACHE_DIR", "MEMORY", "stale_reason", "cache_dir"]
+
+ENV_STORE = "LINEAGE_STORE"
+"""Environment variable naming the store every command reads (like ``--store``)."""
+
+ENV_CACHE_DIR = "LINEAGE_CACHE_DIR"
+"""Where compiled stores of YAML data are kept; 'off' (or empty) keeps them in memory."""
+
+MEMORY = ":memory:"
+"""The ``store`` value that validates the data and keeps it in memory."""
+
+_CODE_FILES = (
+    ("lineage", ("load.py", "records.py", "vocab.py", "names.py", "errors.py", "layers.py")),
+    ("graph.store", ("base.py", "memory.py", "sqlite.py")),
+)
+
+
+def cache_dir() -> tuple[Path | None, str | None]:
+    """The directory of compiled stores, and why it is not used when it is not.
+
+    It is created private (0700); one that another user owns or that others may
+    write to is refused, since whoever can write there decides what queries answer.
+    """
+    env = os.environ.get(ENV_CACHE_DIR)
+    if env is not None and env.strip().lower() in ("", "off", "0", "no"):
+        return None, None
+    if env:
+        d = Path(env)
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        d = Path(base) / "lineage"
+    try:
+        d.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = d.stat()
+    except OSError as e:
+        return None, f"cache directory {d} cannot be used ({e.strerror}); working from memory"
+    if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+        return None, (f"cache directory {d} is writable by others or not yours; not using it "
+                      f"(fix: chmod 700 {d}, or set {ENV_CACHE_DIR} to a private directory)")
+    return d, None
+
+
+def _code_stamp() -> str:
+    import hashlib
+    import importlib.util
+
+    h = hashlib.sha256(sys.version.encode())
+    for package, names in _CODE_FILES:
+        spec = importlib.util.find_spec(package)
+        where = Path(spec.origin).parent if spec and spec.origin else None
+        for name in names:
+            try:
+                h.update((where / name).read_bytes() if where else b"")
+            except OSError:
+                h.update(b"?")
+    return h.hexdigest()[:16]
+
+
+def _load_kb(data_dirs: Sequence[str], shipped: bool):
+    from lineage.load import load
+
+    return load(data_dirs, shipped=shipped)
+
+
+def _origins(kb) -> Callable[[str], tuple[str, int | None] | None]:
+    def origin(rid: str) -> tuple[str, int | None] | None:
+        o = kb.origins.get(rid)
+        return None if o is None else (os.path.abspath(o.file), o.line)
+
+    return origin
+
+
+def _file_rows(layers: Sequence[Path]) -> list[tuple[str, int, int, str]]:
+    import hashlib
+
+    from lineage.layers import data_files
+
+    rows = []
+    for layer in layers:
+        if not layer.exists():
+            continue
+        for f in data_files(layer):
+            try:
+                st = f.stat()
+                rows.append((os.path.abspath(f), st.st_size, st.st_mtime_ns,
+                             hashlib.sha256(f.read_bytes()).hexdigest()))
+            except OSError:
+                continue
+    return rows
+
+
+def _compiled(data_dirs: Sequence[str], shipped: bool) -> tuple[Store, list[str]]:
+    """The layered YAML data as a SQLite store in the cache directory (built on a miss)."""
+    from lineage.layers import fingerprint, layer_paths
+
+    notices: list[str] = []
+    directory, why = cache_dir()
+    if why:
+        notices.append(why)
+    layers = layer_paths(data_dirs, shipped)
+    digest = fingerprint(layers, [_code_stamp()]) if directory is not None else None
+    if directory is None or digest is None:
+        from .memory import MemoryStore
+
+        return MemoryStore(_load_kb(data_dirs, shipped)), notices
+    path = directory / f"kb-{digest[:32]}.db"
+    from .sqlite import SQLiteStore, StoreError
+
+    if path.is_file():
+        try:
+            return SQLiteStore(path), notices
+        except StoreError:
+            pass  # damaged or from another version: rebuild below
+    kb = _load_kb(data_dirs, shipped)
+    try:
+        from .sqlite import build_store
+
+        store = build_store(path, kb.records.values(), origins=_origins(kb),
+                            files=_file_rows(layers),
+                            meta={"layers": _layers_json(layers), "fingerprint": digest})
+    except (OSError, LineageError) as e:
+        from .memory import MemoryStore
+
+        notices.append(f"could not write the compiled store in {directory} ({e}); "
+                       "working from memory")
+        return MemoryStore(kb), notices
+    _prune(directory, keep=path)
+    return store, notices
+
+
+def _layers_json(layers: Sequence[Path]) -> str:
+    import json
+
+    return json.dumps([os.path.abspath(p) for p in layers])
+
+
+def _prune(directory: Path, keep: Path, most: int = 8) -> None:
+    """Remove all but the ``most`` newest compiled stores."""
+    try:
+        old = sorted((p for p in directory.glob("kb-*.db") if p != keep),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+        for p in old[most - 1:]:
+            p.unlink(missing_ok=True)
+        for p in directory.glob("kb-*.pickle"):  # the load cache of earlier versions
+            p.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def stale_reason(store: Store) -> str | None:
+    """Why an on-disk store no longer matches the data it was built from, if it does not.
+
+    Checks each recorded data file's size and modification time, and its
+    content when those changed; then whether files were added or removed.
+    """
+    import hashlib
+    import json
+
+    files = getattr(store, "files", None)
+    meta = getattr(store, "meta", None)
+    if files is None or meta is None:
+        return None
+    recorded = files()
+    info = meta()
+    for path, (size, mtime, sha) in recorded.items():
+        p = Path(path)
+        try:
+            st = p.stat()
+        except OSError:
+            return f"{path} was removed"
+        if (st.st_size, st.st_mtime_ns) != (size, mtime):
+            try:
+                if hashlib.sha256(p.read_bytes()).hexdigest() != sha:
+                    return f"{path} changed"
+            except OSError:
+                return f"{path} cannot be read"
+    from lineage.layers import data_files
+
+    for layer in json.loads(info.get("layers", "[]")):
+        lp = Path(layer)
+        if lp.is_dir():
+            for f in data_files(lp):
+                if os.path.abspath(f) not in recorded:
+                    return f"{f} was added"
+    return None
+
+
+def open_store(data_dirs: Sequence[str] = (), *, shipped: bool = True, store: str | None = None,
+               as_of: str | None = None, notices: list[str] | None = None) -> Store:
+    """Open the store a command reads.
+
+    Parameters
+    ----------
+    data_dirs : sequence of str
+        Data directories or YAML files layered over the shipped data.
+    shipped : bool
+        Include the curated data shipped with lineage.
+    store : str, optional
+        Path of an on-disk store built by ``lineage index`` (``data_dirs`` must
+        then be empty: the store holds its data), or ``":memory:"``.
+    as_of : str, optional
+        A date: the store as it stood then.
+    notices : list, optional
+        Receives one-line notices for the user (a stale store, an unusable cache).
+
+    Raises
+    ------
+    LineageError
+        A store that cannot be opened, data with errors, a bad date.
+    """
+    notes: list[str] = [] if notices is None else notices
+    if store and store != MEMORY:
+        if data_dirs or not shipped:
+            raise LineageError(
+                "--data-dir and --no-shipped choose the data a store is built from; with "
+                f"--store they have no effect. Add the data with 'lineage index --store {store} "
+                "--data-dir DIR', then query the store alone.")
+        from .sqlite import SQLiteStore
+
+        S: Store = SQLiteStore(store)
+        why = stale_reason(S)
+        if why:
+            notes.append(f"store {store} is out of date ({why}); run 'lineage index --store "
+                         f"{store}' to update it")
+    elif store == MEMORY:
+        from .memory import MemoryStore
+
+        S = MemoryStore(_load_kb(data_dirs, shipped))
+    else:
+        S, more = _compiled(data_dirs, shipped)
+        notes.extend(more)
+    if as_of:
+        from graph.query import as_of as _as_of
+
+        S = _as_of(S, as_of)
+    return S
+
+
+def index_store(path: str, data_dirs: Sequence[str] = (), *, shipped: bool = True,
+                progress: Callable[[int], None] | None = None) -> Store:
+    """Build (or rebuild) the on-disk store at ``path`` from the layered data, atomically."""
+    from lineage.layers import fingerprint, layer_paths
+
+    from .sqlite import build_store
+
+    kb = _load_kb(data_dirs, shipped)
+    layers = layer_paths(data_dirs, shipped)
+    return build_store(path, kb.records.values(), origins=_origins(kb), files=_file_rows(layers),
+                       meta={"layers": _layers_json(layers),
+                             "fingerprint": fingerprint(layers) or ""},
+                       progress=progress)

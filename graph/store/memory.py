@@ -1,0 +1,161 @@
+"""The in-memory store: a validated knowledge base held in dictionaries."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from lineage.names import normalize
+
+from .base import Edge, Node, Source, Store, category
+
+if TYPE_CHECKING:
+    from lineage.load import KnowledgeBase
+
+__all__ = ["MemoryStore", "record_labels", "record_node", "record_body", "relation_edge"]
+
+
+def record_labels(rec: Any) -> list[str]:
+    """The labels a record is found by: id, name, aliases, Hub ids (with ``hf:``)."""
+    hub = [h for hid in getattr(rec, "hub_ids", ()) or () for h in (hid, f"hf:{hid}")]
+    return [rec.id, rec.name, *rec.aliases, *hub]
+
+
+def record_node(rec: Any) -> Node:
+    return Node(rec.id, rec.type, rec.name, tuple(rec.aliases), rec.date,
+                getattr(rec, "weights", None), tuple(getattr(rec, "hub_ids", ()) or ()))
+
+
+def record_body(rec: Any) -> dict[str, Any]:
+    """The record as JSON data, every field except ``relations``."""
+    return rec.model_dump(mode="json", exclude={"relations"})
+
+
+def relation_edge(rid: str, k: int, rel: Any) -> Edge:
+    return Edge(
+        source=rid, target=rel.target, relation=rel.relation, category=category(rel.relation),
+        confidence=rel.confidence,
+        sources=tuple(Source(s.document, s.quote, s.locator, s.field) for s in rel.sources),
+        note=rel.note, techniques=tuple(rel.techniques), date=rel.date, score=rel.score,
+        metric=rel.metric, setting=rel.setting, key=f"{rel.relation}:{k}",
+    )
+
+
+class MemoryStore(Store):
+    """Every record and relation of a :class:`lineage.load.KnowledgeBase` in memory.
+
+    >>> from graph.query import example_store
+    >>> S = example_store()
+    >>> len(S), S.edge_count(), S.node("alpaca-7b").name
+    (6, 5, 'Alpaca-7B')
+    >>> [e.target for e in S.out_edges("alpaca-7b", ["finetune"])]
+    ['llama-7b']
+    """
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self._nodes: dict[str, Node] = {}
+        self._out: dict[str, list[Edge]] = {}
+        self._in: dict[str, list[Edge]] = {}
+        for rec in kb.records.values():
+            self._nodes[rec.id] = record_node(rec)
+        n_edges = 0
+        for rec in kb.records.values():
+            out = []
+            for k, rel in enumerate(rec.relations):
+                if rel.target not in kb.records:
+                    continue  # only possible with check=False; validation reports it
+                e = relation_edge(rec.id, k, rel)
+                out.append(e)
+                self._in.setdefault(rel.target, []).append(e)
+            n_edges += len(out)
+            if out:
+                self._out[rec.id] = out
+        self._n_edges = n_edges
+        self._labels: dict[str, list[str]] | None = None
+
+    def __contains__(self, rid: object) -> bool:
+        return rid in self._nodes
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def node(self, rid: str) -> Node:
+        return self._nodes[rid]
+
+    def record(self, rid: str) -> dict[str, Any]:
+        return record_body(self.kb.records[rid])
+
+    def origin(self, rid: str) -> tuple[str, int | None] | None:
+        o = self.kb.origins.get(rid)
+        return None if o is None else (o.file, o.line)
+
+    def iter_ids(self) -> Iterator[str]:
+        return iter(list(self._nodes))
+
+    def edge_count(self) -> int:
+        return self._n_edges
+
+    def out_edges(self, rid: str, kinds: Iterable[str] | None = None) -> list[Edge]:
+        edges = self._out.get(rid, [])
+        if kinds is None:
+            return list(edges)
+        ks = set(kinds)
+        return [e for e in edges if e.relation in ks]
+
+    def in_edges(self, rid: str, kinds: Iterable[str] | None = None) -> list[Edge]:
+        edges = self._in.get(rid, [])
+        if kinds is not None:
+            ks = set(kinds)
+            edges = [e for e in edges if e.relation in ks]
+        return sorted(edges, key=lambda e: (e.source, e.position))
+
+    def lookup(self, name: str) -> str | None:
+        if name in self._nodes:
+            return name
+        return self.kb.index.get(name)
+
+    def suggest(self, name: str, n: int = 5) -> list[str]:
+        return self.kb.index.suggest(name, n)
+
+    def _label_keys(self) -> dict[str, list[str]]:
+        if self._labels is None:
+            self._labels = {r.id: [normalize(x) for x in record_labels(r)]
+                            for r in self.kb.records.values()}
+        return self._labels
+
+    def label_matches(self, key: str) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for rid, keys in self._label_keys().items():
+            if key in keys:
+                out[rid] = 100
+            elif any(k.startswith(key) for k in keys):
+                out[rid] = 80
+            elif any(key in k for k in keys):
+                out[rid] = 60
+        return out
+
+    def description_matches(self, words: list[str]) -> set[str]:
+        out = set()
+        for rec in self.kb.records.values():
+            desc = (rec.description or "").casefold()
+            if desc and all(w in desc for w in words):
+                out.add(rec.id)
+        return out
+
+    @property
+    def description(self) -> str:
+        return f"in-memory store ({len(self)} records)"
+
+
+def close_matches(key: str, keys: Iterable[tuple[str, str]], n: int) -> list[str]:
+    """Rank ``(label key, id)`` pairs by closeness to ``key`` as :class:`NameIndex` does."""
+    scored: dict[str, float] = {}
+    for k, rid in keys:
+        score = difflib.SequenceMatcher(None, key, k).ratio()
+        if key in k or (len(k) > 2 and k in key):
+            score += 0.5
+        if score >= 0.6 and score > scored.get(rid, 0.0):
+            scored[rid] = score
+    return sorted(scored, key=lambda r: (-scored[r], r))[:n]

@@ -1,0 +1,600 @@
+"""The on-disk store: SQLite (standard library), indexed for millions of records.
+
+Layout (``SCHEMA_VERSION`` in ``meta``):
+
+* ``records(id, type, name, aliases, date, weights, hub_ids, description, body, file, line)``
+  with indexes on ``(type, date)``; ``body`` is the record as JSON (every field
+  but relations).
+* ``edges(src, dst, relation, pos, confidence, date, body)``: one row per
+  relation, indexed by ``(src, pos)`` and ``(dst, src, pos)``; ``body`` holds
+  the sources, note, techniques and score.
+* ``labels(key, rid, kind)``: every folded id / name / alias / Hub id, for exact
+  and prefix lookups; ``labels_fts`` and ``descr_fts`` (FTS5, trigram) for
+  substring search and close-match suggestions at scale.
+* ``files`` and ``meta``: what data and which code built the store.
+
+Writes run in one transaction; a build writes a new file beside the target and
+renames it into place, so an interrupted build leaves the previous store intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from lineage.errors import LineageError
+from lineage.names import normalize
+
+from .base import Edge, Node, Store, category, date_in_bound
+from .memory import close_matches, record_body, record_labels, record_node
+
+__all__ = ["SQLiteStore", "SCHEMA_VERSION", "StoreError", "build_store", "update_store",
+           "write_records"]
+
+SCHEMA_VERSION = "1"
+SCAN_LIMIT = 5_000
+"""Below this many labels, suggestions and short substrings scan every label
+(exactly what the in-memory store does); above it they go through the trigram index."""
+
+_MAXCHAR = "\U0010ffff"
+
+
+class StoreError(LineageError):
+    """A store file that cannot be opened, read or written."""
+
+
+_SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE files(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT)
+    WITHOUT ROWID;
+CREATE TABLE records(
+    rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, name TEXT NOT NULL,
+    aliases TEXT NOT NULL, date TEXT, weights TEXT, hub_ids TEXT NOT NULL,
+    description TEXT, body TEXT NOT NULL, file TEXT, line INTEGER);
+CREATE INDEX records_type_date ON records(type, date);
+CREATE INDEX records_date ON records(date);
+CREATE TABLE edges(
+    eid INTEGER PRIMARY KEY, src TEXT NOT NULL, dst TEXT NOT NULL, relation TEXT NOT NULL,
+    pos INTEGER NOT NULL, confidence TEXT NOT NULL, date TEXT, body TEXT NOT NULL);
+CREATE INDEX edges_src ON edges(src, pos);
+CREATE INDEX edges_dst ON edges(dst, src, pos);
+CREATE TABLE labels(lid INTEGER PRIMARY KEY, key TEXT NOT NULL, rid TEXT NOT NULL,
+    kind INTEGER NOT NULL);
+CREATE INDEX labels_key ON labels(key, kind, lid);
+CREATE INDEX labels_rid ON labels(rid);
+CREATE VIRTUAL TABLE labels_fts USING fts5(key, content='labels', content_rowid='lid',
+    tokenize='trigram');
+CREATE VIRTUAL TABLE descr_fts USING fts5(description, content='records', content_rowid='rid',
+    tokenize='trigram');
+"""
+
+
+def _code_version() -> str:
+    """A fingerprint of the code that shapes stored data (records and this module)."""
+    import hashlib
+
+    h = hashlib.sha256(SCHEMA_VERSION.encode())
+    import lineage
+
+    here = Path(__file__).resolve()
+    for p in (here, here.with_name("memory.py"), Path(lineage.__file__).resolve().with_name("records.py")):
+        try:
+            h.update(p.read_bytes())
+        except OSError:
+            pass
+    return h.hexdigest()[:16]
+
+
+def _loads(text: str | None) -> Any:
+    return json.loads(text) if text else None
+
+
+class SQLiteStore(Store):
+    """A store kept in one SQLite file.
+
+    Open an existing file with ``SQLiteStore(path)``; build one with
+    :func:`build_store`. Reading never writes the file.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, _conn: sqlite3.Connection | None = None,
+                 writable: bool = False) -> None:
+        self.path = Path(path)
+        if _conn is not None:
+            self.db = _conn
+        else:
+            if not self.path.exists():
+                raise StoreError(f"no store at {self.path}. Build it with "
+                                 f"'lineage index --store {self.path}'.")
+            if self.path.is_dir():
+                raise StoreError(f"{self.path} is a directory, not a store file. Give the path "
+                                 "of a store built by 'lineage index'.")
+            try:
+                uri = self.path.resolve().as_uri() + ("" if writable else "?mode=ro")
+                self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                version = self.db.execute(
+                    "SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            except sqlite3.DatabaseError as e:
+                raise StoreError(f"{self.path} is not a lineage store ({e}). Rebuild it with "
+                                 f"'lineage index --store {self.path}'.") from None
+            if version is None or version[0] != SCHEMA_VERSION:
+                raise StoreError(f"{self.path} was built by another version of lineage. Rebuild "
+                                 f"it with 'lineage index --store {self.path}'.")
+        self._nodes: dict[str, Node] = {}
+        self._n_labels: int | None = None
+
+    # --- records ---------------------------------------------------------------
+    def __contains__(self, rid: object) -> bool:
+        if not isinstance(rid, str):
+            return False
+        if rid in self._nodes:
+            return True
+        return self.db.execute("SELECT 1 FROM records WHERE id=?", (rid,)).fetchone() is not None
+
+    def __len__(self) -> int:
+        return self.db.execute("SELECT count(*) FROM records").fetchone()[0]
+
+    @staticmethod
+    def _node(row: Sequence[Any]) -> Node:
+        return Node(row[0], row[1], row[2], tuple(json.loads(row[3])), row[4], row[5],
+                    tuple(json.loads(row[6])))
+
+    def node(self, rid: str) -> Node:
+        n = self._nodes.get(rid)
+        if n is None:
+            row = self.db.execute("SELECT id, type, name, aliases, date, weights, hub_ids "
+                                  "FROM records WHERE id=?", (rid,)).fetchone()
+            if row is None:
+                raise KeyError(rid)
+            n = self._nodes[rid] = self._node(row)
+        return n
+
+    def nodes(self, rids: Iterable[str]) -> dict[str, Node]:
+        rids = list(rids)
+        missing = [r for r in dict.fromkeys(rids) if r not in self._nodes]
+        for i in range(0, len(missing), 900):
+            chunk = missing[i:i + 900]
+            q = ",".join("?" * len(chunk))
+            for row in self.db.execute("SELECT id, type, name, aliases, date, weights, hub_ids "
+                                       f"FROM records WHERE id IN ({q})", chunk):
+                self._nodes[row[0]] = self._node(row)
+        return {r: self._nodes[r] for r in rids}
+
+    def record(self, rid: str) -> dict[str, Any]:
+        row = self.db.execute("SELECT body FROM records WHERE id=?", (rid,)).fetchone()
+        if row is None:
+            raise KeyError(rid)
+        return json.loads(row[0])
+
+    def origin(self, rid: str) -> tuple[str, int | None] | None:
+        row = self.db.execute("SELECT file, line FROM records WHERE id=?", (rid,)).fetchone()
+        if row is None or row[0] is None:
+            return None
+        try:
+            return os.path.relpath(row[0]), row[1]
+        except ValueError:
+            return row[0], row[1]
+
+    def iter_ids(self) -> Iterator[str]:
+        for (rid,) in self.db.execute("SELECT id FROM records ORDER BY rid"):
+            yield rid
+
+    def iter_records(self) -> Iterator[tuple[Node, dict[str, Any]]]:
+        """Every record's node and body, in definition order, read in one pass."""
+        for row in self.db.execute("SELECT id, type, name, aliases, date, weights, hub_ids, body "
+                                   "FROM records ORDER BY rid"):
+            yield self._node(row), json.loads(row[7])
+
+    def edge_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM edges").fetchone()[0]
+
+    # --- relations -------------------------------------------------------------
+    @staticmethod
+    def _edge(row: Sequence[Any]) -> Edge:
+        src, dst, rel, pos, conf, body = row
+        return Edge.from_body(src, dst, rel, conf, pos, json.loads(body))
+
+    def _kinds_sql(self, kinds: Iterable[str] | None) -> tuple[str, list[str]]:
+        if kinds is None:
+            return "", []
+        ks = list(dict.fromkeys(kinds))
+        if not ks:
+            return " AND 0", []
+        return f" AND relation IN ({','.join('?' * len(ks))})", ks
+
+    def iter_edges(self) -> Iterator[Edge]:
+        for row in self.db.execute("SELECT e.src, e.dst, e.relation, e.pos, e.confidence, e.body "
+                                   "FROM edges e JOIN records r ON r.id = e.src "
+                                   "ORDER BY r.rid, e.pos"):
+            yield self._edge(row)
+
+    def out_edges(self, rid: str, kinds: Iterable[str] | None = None) -> list[Edge]:
+        ksql, args = self._kinds_sql(kinds)
+        return [self._edge(r) for r in self.db.execute(
+            "SELECT src, dst, relation, pos, confidence, body FROM edges "
+            f"WHERE src=?{ksql} ORDER BY pos", [rid, *args])]
+
+    def in_edges(self, rid: str, kinds: Iterable[str] | None = None) -> list[Edge]:
+        ksql, args = self._kinds_sql(kinds)
+        return [self._edge(r) for r in self.db.execute(
+            "SELECT src, dst, relation, pos, confidence, body FROM edges "
+            f"WHERE dst=?{ksql} ORDER BY src, pos", [rid, *args])]
+
+    def closure_levels(self, rid: str, up: bool, kinds: Sequence[str],
+                       depth: int | None) -> Iterator[list[Edge]]:
+        """Native breadth-first closure: yield the edges followed at each level.
+
+        The same edges in the same order as the generic walk in
+        :func:`graph.query.ancestry`, one SQL query per level (a temporary
+        table holds the frontier), so a hub's 200,000 descendants take a few
+        queries, not 200,000.
+        """
+        db = self.db
+        ksql, kargs = self._kinds_sql(kinds)
+        near, far = ("src", "dst") if up else ("dst", "src")
+        order = "f.ord, e.pos" if up else "f.ord, e.src, e.pos"
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS frontier(ord INTEGER PRIMARY KEY, id TEXT)")
+        seen = {rid}
+        frontier = [rid]
+        level = 0
+        try:
+            while frontier and (depth is None or level < depth):
+                if len(frontier) <= 300:
+                    # a short frontier: an IN list (a join would first build a Bloom
+                    # filter over the whole edge index), ordered here
+                    rank = {n: i for i, n in enumerate(frontier)}
+                    rows = db.execute(
+                        "SELECT src, dst, relation, pos, confidence, body FROM edges "
+                        f"WHERE {near} IN ({','.join('?' * len(frontier))}){ksql}",
+                        [*frontier, *kargs]).fetchall()
+                    if up:
+                        rows.sort(key=lambda r: (rank[r[0]], r[3]))
+                    else:
+                        rows.sort(key=lambda r: (rank[r[1]], r[0], r[3]))
+                else:
+                    db.execute("DELETE FROM temp.frontier")
+                    db.executemany("INSERT INTO temp.frontier(ord, id) VALUES (?, ?)",
+                                   enumerate(frontier))
+                    rows = db.execute(
+                        "SELECT e.src, e.dst, e.relation, e.pos, e.confidence, e.body "
+                        f"FROM temp.frontier f CROSS JOIN edges e ON e.{near} = f.id "
+                        f"WHERE 1{ksql} ORDER BY {order}", kargs).fetchall()
+                edges = [self._edge(r) for r in rows]
+                nxt = []
+                for e in edges:
+                    other = e.target if up else e.source
+                    if other not in seen:
+                        seen.add(other)
+                        nxt.append(other)
+                yield edges
+                frontier = nxt
+                level += 1
+        finally:
+            db.execute("DELETE FROM temp.frontier")
+
+    # --- names -----------------------------------------------------------------
+    def lookup(self, name: str) -> str | None:
+        if name in self:
+            return name
+        key = normalize(name)
+        if not key:
+            return None
+        row = self.db.execute("SELECT rid FROM labels WHERE key=? ORDER BY kind, lid LIMIT 1",
+                              (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def _label_count(self) -> int:
+        if self._n_labels is None:
+            self._n_labels = self.db.execute("SELECT max(lid) FROM labels").fetchone()[0] or 0
+        return self._n_labels
+
+    def _index_pairs(self) -> list[tuple[str, str]]:
+        """``(key, id)`` of the labels that own their key (the name index)."""
+        rows = self.db.execute("SELECT key, rid FROM labels ORDER BY kind, lid").fetchall()
+        seen: dict[str, str] = {}
+        for key, rid in rows:
+            seen.setdefault(key, rid)
+        return [(k, r) for k, r in seen.items() if k]
+
+    def suggest(self, name: str, n: int = 5) -> list[str]:
+        key = normalize(name)
+        if not key:
+            return []
+        if self._label_count() <= SCAN_LIMIT:
+            return close_matches(key, self._index_pairs(), n)
+        grams = list(dict.fromkeys(key[i:i + 3] for i in range(max(1, len(key) - 2))))
+        if len(key) < 3:
+            rows = self.db.execute("SELECT key, rid FROM labels WHERE key >= ? AND key < ? "
+                                   "LIMIT 500", (key, key + _MAXCHAR)).fetchall()
+        else:
+            match = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
+            rows = self.db.execute(
+                "SELECT l.key, l.rid FROM (SELECT rowid FROM labels_fts WHERE labels_fts MATCH ? "
+                "ORDER BY rank LIMIT 400) m JOIN labels l ON l.lid = m.rowid", (match,)).fetchall()
+        return close_matches(key, rows, n)
+
+    def label_matches(self, key: str) -> dict[str, int]:
+        out: dict[str, int] = {}
+
+        def put(rid: str, score: int) -> None:
+            if score > out.get(rid, 0):
+                out[rid] = score
+
+        for (rid,) in self.db.execute("SELECT rid FROM labels WHERE key=?", (key,)):
+            put(rid, 100)
+        for (rid,) in self.db.execute("SELECT rid FROM labels WHERE key > ? AND key < ?",
+                                      (key, key + _MAXCHAR)):
+            put(rid, 80)
+        if len(key) >= 3 and self._label_count() > SCAN_LIMIT:
+            rows = self.db.execute(
+                "SELECT l.key, l.rid FROM labels_fts f JOIN labels l ON l.lid = f.rowid "
+                "WHERE labels_fts MATCH ?", ('"' + key.replace('"', '""') + '"',))
+        else:
+            rows = self.db.execute("SELECT key, rid FROM labels WHERE instr(key, ?) > 0", (key,))
+        for k, rid in rows:
+            if key in k:
+                put(rid, 60)
+        return out
+
+    def description_matches(self, words: list[str]) -> set[str]:
+        if not words:
+            return set()
+        longest = max(words, key=len)
+        if len(longest) >= 3 and self._label_count() > SCAN_LIMIT:
+            rows = self.db.execute(
+                "SELECT r.id, r.description FROM descr_fts f JOIN records r ON r.rid = f.rowid "
+                "WHERE descr_fts MATCH ?", ('"' + longest.replace('"', '""') + '"',))
+        else:
+            rows = self.db.execute("SELECT id, description FROM records "
+                                   "WHERE description IS NOT NULL")
+        out = set()
+        for rid, desc in rows:
+            d = (desc or "").casefold()
+            if d and all(w in d for w in words):
+                out.add(rid)
+        return out
+
+    # --- scans -----------------------------------------------------------------
+    def ids(self, *, types: Iterable[str] | None = None, since: str | None = None,
+            until: str | None = None, weights: str | None = None) -> Iterator[str]:
+        where, args = [], []
+        if types:
+            ts = list(dict.fromkeys(types))
+            where.append(f"type IN ({','.join('?' * len(ts))})")
+            args += ts
+        if since or until:
+            where.append("date IS NOT NULL")
+        if since:
+            where.append("substr(date, 1, min(length(date), ?)) >= substr(?, 1, length(date))")
+            args += [len(since), since]
+        if until:
+            where.append("substr(date, 1, min(length(date), ?)) <= substr(?, 1, length(date))")
+            args += [len(until), until]
+        if weights:
+            where.append("weights = ?")
+            args.append(weights)
+        sql = "SELECT id, date FROM records" + (" WHERE " + " AND ".join(where) if where else "")
+        for rid, date in self.db.execute(sql + " ORDER BY rid", args):
+            if (since or until) and not date_in_bound(date, since, until):
+                continue  # the SQL bound is a prefilter; this is the rule
+            yield rid
+
+    # --- metadata --------------------------------------------------------------
+    def meta(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT key, value FROM meta"))
+
+    def files(self) -> dict[str, tuple[int, int, str]]:
+        return {p: (s, m, h) for p, s, m, h in self.db.execute("SELECT * FROM files")}
+
+    def close(self) -> None:
+        try:
+            self.db.close()
+        except sqlite3.Error:
+            pass
+
+    @property
+    def description(self) -> str:
+        return f"store {self.path}"
+
+
+# --- writing ----------------------------------------------------------------------
+
+
+def _record_row(rec: Any, origin: tuple[str, int | None] | None) -> tuple:
+    n = record_node(rec)
+    return (n.id, n.type, n.name, json.dumps(list(n.aliases), ensure_ascii=False), n.date,
+            n.weights, json.dumps(list(n.hub_ids)), getattr(rec, "description", None),
+            json.dumps(record_body(rec), ensure_ascii=False, separators=(",", ":")),
+            origin[0] if origin else None, origin[1] if origin else None)
+
+
+def _edge_rows(rec: Any, known: Callable[[str], bool]) -> Iterator[tuple]:
+    for k, rel in enumerate(rec.relations):
+        if not known(rel.target):
+            continue
+        body: dict[str, Any] = {"sources": [s.model_dump(exclude_none=True) for s in rel.sources]}
+        for f in ("note", "date", "score", "metric", "setting"):
+            v = getattr(rel, f)
+            if v is not None:
+                body[f] = v
+        if rel.techniques:
+            body["techniques"] = list(rel.techniques)
+        yield (rec.id, rel.target, rel.relation, k, rel.confidence, rel.date,
+               json.dumps(body, ensure_ascii=False, separators=(",", ":")))
+
+
+def write_records(db: sqlite3.Connection, records: Sequence[Any],
+                  origins: Callable[[str], tuple[str, int | None] | None],
+                  known: Callable[[str], bool] | None = None) -> None:
+    """Insert or replace ``records`` (pydantic records) with their relations and labels.
+
+    Runs inside the caller's transaction. A replaced record's relations and
+    labels are replaced with it.
+    """
+    ids = [r.id for r in records]
+    keep_rid: dict[str, int] = {}  # a replaced record keeps its place in definition order
+    for i in range(0, len(ids), 900):
+        chunk = ids[i:i + 900]
+        q = ",".join("?" * len(chunk))
+        old = db.execute(f"SELECT rid, description, id FROM records WHERE id IN ({q})",
+                         chunk).fetchall()
+        for rid, desc, rec_id in old:
+            keep_rid[rec_id] = rid
+            db.execute("INSERT INTO descr_fts(descr_fts, rowid, description) "
+                       "VALUES ('delete', ?, ?)", (rid, desc))
+        for lid, key in db.execute(f"SELECT lid, key FROM labels WHERE rid IN ({q})", chunk):
+            db.execute("INSERT INTO labels_fts(labels_fts, rowid, key) VALUES ('delete', ?, ?)",
+                       (lid, key))
+        db.execute(f"DELETE FROM labels WHERE rid IN ({q})", chunk)
+        db.execute(f"DELETE FROM edges WHERE src IN ({q})", chunk)
+        db.execute(f"DELETE FROM records WHERE id IN ({q})", chunk)
+    db.executemany(
+        "INSERT INTO records(rid, id, type, name, aliases, date, weights, hub_ids, description, "
+        "body, file, line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        ((keep_rid.get(r.id), *_record_row(r, origins(r.id))) for r in records))
+    if known is None:
+        def known(t: str) -> bool:
+            return db.execute("SELECT 1 FROM records WHERE id=?", (t,)).fetchone() is not None
+    db.executemany("INSERT INTO edges(src, dst, relation, pos, confidence, date, body) "
+                   "VALUES (?,?,?,?,?,?,?)",
+                   (row for r in records for row in _edge_rows(r, known)))
+    # ids first (kind 0), so an id always resolves to its own record
+    db.executemany("INSERT INTO labels(key, rid, kind) VALUES (?,?,0)",
+                   ((normalize(r.id), r.id) for r in records))
+    db.executemany("INSERT INTO labels(key, rid, kind) VALUES (?,?,1)",
+                   ((k, r.id) for r in records
+                    for k in (normalize(x) for x in record_labels(r)[1:]) if k))
+    for i in range(0, len(ids), 900):
+        chunk = ids[i:i + 900]
+        q = ",".join("?" * len(chunk))
+        db.execute("INSERT INTO labels_fts(rowid, key) SELECT lid, key FROM labels "
+                   f"WHERE rid IN ({q})", chunk)
+        db.execute("INSERT INTO descr_fts(rowid, description) SELECT rid, description "
+                   f"FROM records WHERE id IN ({q}) AND description IS NOT NULL", chunk)
+
+
+def _fresh_db(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    db.executescript(_SCHEMA)
+    db.execute("PRAGMA synchronous=OFF")
+    return db
+
+
+def build_store(path: str | os.PathLike[str], records: Iterable[Any], *,
+                origins: Callable[[str], tuple[str, int | None] | None] = lambda rid: None,
+                files: Iterable[tuple[str, int, int, str]] = (),
+                meta: dict[str, str] | None = None,
+                batch: int = 5000,
+                progress: Callable[[int], None] | None = None) -> SQLiteStore:
+    """Build a store at ``path`` from validated records, atomically.
+
+    The new store is written to a temporary file beside ``path`` and renamed
+    over it only when complete: a failure or an interrupt leaves what was at
+    ``path`` untouched. ``records`` may be a generator (records are written in
+    batches); a record id given twice keeps the last.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise StoreError(f"{target} is a directory. Give a file path for the store, "
+                         f"e.g. {target / 'lineage.db'}.")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise StoreError(f"cannot build a store at {target}: {parent} does not exist. "
+                         "Create the directory first.")
+    tmp = parent / f".{target.name}.building-{os.getpid()}"
+    for stale in parent.glob(f".{target.name}.building-*"):
+        try:  # left by a killed build
+            pid = int(stale.name.rsplit("-", 1)[1].split(".")[0])
+            os.kill(pid, 0)
+        except (ValueError, ProcessLookupError):
+            stale.unlink(missing_ok=True)
+        except PermissionError:
+            pass
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+    try:
+        db = _fresh_db(tmp)
+        db.execute("BEGIN")
+        done = 0
+        chunk: list[Any] = []
+
+        def flush() -> None:
+            nonlocal done, chunk
+            write_records(db, chunk, origins, known=lambda t: True)
+            done += len(chunk)
+            chunk = []
+            if progress is not None:
+                progress(done)
+
+        in_chunk: set[str] = set()
+        for rec in records:
+            if rec.id in in_chunk:  # a later layer replaces the record: write in order
+                flush()
+                in_chunk.clear()
+            in_chunk.add(rec.id)
+            chunk.append(rec)
+            if len(chunk) >= batch:
+                flush()
+                in_chunk.clear()
+        if chunk:
+            flush()
+        # relations to records that do not exist (only with unchecked data) are dropped
+        db.execute("DELETE FROM edges WHERE dst NOT IN (SELECT id FROM records)")
+        db.executemany("INSERT INTO files VALUES (?,?,?,?)", list(files))
+        info = {"schema_version": SCHEMA_VERSION, "code_version": _code_version(),
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **(meta or {})}
+        db.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", info.items())
+        db.execute("COMMIT")
+        db.execute("PRAGMA optimize")
+        db.close()
+        os.replace(tmp, target)
+    except BaseException:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+        raise
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    return SQLiteStore(target)
+
+
+def update_store(path: str | os.PathLike[str], records: Sequence[Any], *,
+                 origins: Callable[[str], tuple[str, int | None] | None] = lambda rid: None
+                 ) -> int:
+    """Add or replace ``records`` (validated models) in the store at ``path``, in one transaction.
+
+    Nothing is rebuilt: only these records, their relations and labels are
+    written. Relations must point to records in the store or in ``records``;
+    otherwise nothing is written and :class:`StoreError` names the first
+    dangling reference. Returns the number of records written.
+    """
+    store = SQLiteStore(path)  # checks the file and its version
+    store.close()
+    db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        ids = {r.id for r in records}
+
+        def known(t: str) -> bool:
+            return t in ids or db.execute("SELECT 1 FROM records WHERE id=?",
+                                          (t,)).fetchone() is not None
+
+        for r in records:
+            for k, rel in enumerate(r.relations):
+                if not known(rel.target):
+                    raise StoreError(f"{r.id}.relations[{k}].target: unknown record "
+                                     f"{rel.target!r}. Add it in the same update, or fix the id.")
+        write_records(db, list(records), origins, known=known)
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('updated_at', ?)",
+                   (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),))
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    finally:
+        db.close()
+    return len(records)
