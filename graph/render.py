@@ -41,7 +41,8 @@ def printable(text: str) -> str:
 
 
 def printable_lines(lines: list[str]) -> str:
-    return "\n".join(printable(line) for line in lines)
+    """Lines (each may hold several, split on newlines) made printable and joined."""
+    return "\n".join(printable(part) for line in lines for part in line.split("\n"))
 
 
 PHRASES: dict[str, tuple[str, str]] = {
