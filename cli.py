@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 import click
@@ -119,6 +120,18 @@ def _dump(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
 
 
+def _echo_lines(lines: Iterable[str], chunk: int = 2000) -> None:
+    """Print lines as they come, a few thousand at a time (a long answer streams)."""
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= chunk:
+            click.echo("\n".join(batch))
+            batch = []
+    if batch:
+        click.echo("\n".join(batch))
+
+
 def _store(ctx: click.Context, as_of: str | None = None):
     """Open the store the command reads (see graph.store.open_store), as of --as-of."""
     from graph.store import open_store
@@ -132,14 +145,13 @@ def _store(ctx: click.Context, as_of: str | None = None):
     return S
 
 
-def _progress(label: str, total: int | None = None):
+def _progress(label: str):
     """A progress callback drawing on stderr when it is a terminal (else silent)."""
     if not sys.stderr.isatty():
         return None
 
     def update(done: int) -> None:
-        of = f"/{total:,}" if total else ""
-        click.echo(f"\r{label}: {done:,}{of} records", err=True, nl=False)
+        click.echo(f"\r{label}: {done:,} records", err=True, nl=False)
 
     return update
 
@@ -207,10 +219,9 @@ def _lineage_command(direction: str):
         node = query.resolve(S, name)
         up = direction == "ancestors"
         if as_jsonl:
-            for line in serialize.iter_lineage_jsonl(S, node, up=up, depth=depth,
+            _echo_lines(serialize.iter_lineage_jsonl(S, node, up=up, depth=depth,
                                                      relations=relations or None,
-                                                     weights_only=weights_only, limit=limit):
-                click.echo(line)
+                                                     weights_only=weights_only, limit=limit))
             return
         fn = query.ancestry if up else query.descendancy
         result = fn(S, node, depth=depth, relations=relations or None,
@@ -219,9 +230,7 @@ def _lineage_command(direction: str):
             _dump(serialize.lineage_json(S, result))
         else:
             fanout = None if limit is not None or len(result.nodes) <= 2000 else 50
-            out = click.get_text_stream("stdout")
-            for line in render.iter_tree(S, result, sources=sources, fanout=fanout):
-                out.write(line + "\n")
+            _echo_lines(render.iter_tree(S, result, sources=sources, fanout=fanout))
 
     return command
 

@@ -35,13 +35,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from _timing import median_time  # noqa: E402
 
 
-def _baseline(G, nodes, edges) -> str:
-    from graph.query import Edge
+def _baseline(G, sel_graph, nodes, edges) -> str:
     from graph.serialize import edge_json, node_json
 
     return json.dumps({
         "nodes": [node_json(G, n) for n in nodes],
-        "edges": [edge_json(Edge.from_graph(u, v, k, G.edges[u, v, k])) for u, v, k in edges],
+        "edges": [edge_json(sel_graph.edges[u, v, k]["edge"]) for u, v, k in edges],
     }, ensure_ascii=False)
 
 
@@ -49,18 +48,18 @@ def bench_export(label: str, G, runs: int, **kwargs) -> dict:
     from graph import html
 
     sel = html.select(G, **kwargs)
-    base_t = median_time(lambda: _baseline(G, sel.nodes, sel.edges), runs)
-    base_size = len(_baseline(G, sel.nodes, sel.edges).encode())
-    geo = html._geometry(G, sel.nodes, sel.edges)
+    base_t = median_time(lambda: _baseline(G, sel.graph, sel.nodes, sel.edges), runs)
+    base_size = len(_baseline(G, sel.graph, sel.nodes, sel.edges).encode())
+    geo = html._geometry(sel.graph, sel.nodes, sel.edges)
     parts = {"select": median_time(lambda: html.select(G, **kwargs), runs)}
     for layout in html.LAYOUTS:
         parts[f"layout {layout}"] = median_time(
-            lambda layout=layout: html._layout(G, sel.nodes, sel.edges, layout, geo), runs)
+            lambda layout=layout: html._layout(sel.graph, sel.nodes, sel.edges, layout, geo), runs)
     total = median_time(lambda: html.to_html(G, **kwargs), runs)
     page = html.to_html(G, **kwargs)
     size = len(page.encode())
     fixed = len(html._script_body(html._asset(html._STATIC / "vis-network.min.js")).encode())
-    print(f"\n{label}: {len(sel.nodes)} of {G.number_of_nodes()} records on the page, "
+    print(f"\n{label}: {len(sel.nodes)} of {len(G)} records on the page, "
           f"{len(sel.edges)} relations" + (f" (focus view around {sel.focus})"
                                            if sel.auto_focus else ""))
     print(f"  {'(median of ' + str(runs) + ')':<40} {'seconds':>8} {'x json.dumps':>13}")
@@ -120,12 +119,12 @@ def main() -> None:
     ap.add_argument("--no-browser", action="store_true")
     args = ap.parse_args()
 
-    from graph.build import build_graph
+    from graph.store.memory import MemoryStore
     from lineage.load import load, loads
     from tests.test_html import synthetic_yaml
 
-    shipped = build_graph(load([], shipped=True))
-    synthetic = build_graph(loads(synthetic_yaml(args.records), name="synthetic"))
+    shipped = MemoryStore(load([], shipped=True))
+    synthetic = MemoryStore(loads(synthetic_yaml(args.records), name="synthetic"))
     pages = []
     pages.append(("shipped", bench_export("shipped knowledge base", shipped, args.runs)["page"]))
     pages.append(("synthetic, focus view", bench_export(

@@ -1,7 +1,7 @@
 """Lineage analytics: licence inheritance, teachers and students, common ancestors, checks.
 
-Questions about a model's heritage, answered from the graph of
-:mod:`graph.build` (edges point from a record to what it derives from):
+Questions about a model's heritage, answered from a store (see
+:mod:`graph.store.base`; edges point from a record to what it derives from):
 
 * :func:`effective_license` — may the model be used commercially, given its own
   licence, the licences of the models whose weights it carries, of the data it
@@ -12,12 +12,12 @@ Questions about a model's heritage, answered from the graph of
 * :func:`consistency_report` — dates, merges, one-sided or dangling relations,
   unsourced records, contradictory claims and licence conflicts.
 
-Every function takes the graph first, never mutates it, validates its
-arguments at once and returns concrete values; each works the same on a graph
+Every function takes the store first, never changes it, validates its
+arguments at once and returns concrete values; each works the same on a store
 restricted with :func:`graph.query.as_of`.
 
-The examples use :func:`example_graph`: the graph of
-:func:`graph.query.example_graph` plus licences and a few more records::
+The examples use :func:`example_store`: the store of
+:func:`graph.query.example_store` plus licences and a few more records::
 
     alpaca-7b --finetune--> llama-7b --variant--> llama --licensed_under--> llama-license
     alpaca-7b --trained_on--> alpaca-data --generated_by--> text-davinci-003
@@ -34,11 +34,10 @@ import heapq
 import itertools
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from typing import TYPE_CHECKING
-
-from lineage.errors import NoCommonAncestorError, Problem, QueryError, UnknownRecordError
+from lineage.dates import date_key
+from lineage.errors import NoCommonAncestorError, Problem, QueryError
 from lineage.vocab import WEIGHT_RELATIONS
 
 from . import query
@@ -48,10 +47,6 @@ from .store.base import Store
 
 if TYPE_CHECKING:
     from lineage.load import KnowledgeBase, Origin
-
-
-def date_key(value: str | None) -> tuple[int, ...] | None:
-    return tuple(int(p) for p in value.split("-")) if value else None
 
 __all__ = [
     "INHERITING_RELATIONS",
@@ -63,7 +58,7 @@ __all__ = [
     "CommonAncestors",
     "CheckReport",
     "NoCommonAncestorError",
-    "example_graph",
+    "example_store",
     "effective_license",
     "filter_commercial",
     "teachers",

@@ -63,9 +63,9 @@ from typing import Any
 
 import networkx as nx
 
+from lineage.dates import date_key
 from lineage.errors import QueryError
 from lineage.output import write_text_atomic
-from lineage.records import date_key
 from lineage.vocab import LINEAGE_RELATIONS, RECORD_TYPES, RELATION_KINDS, WEIGHT_RELATIONS
 
 from .query import ancestry, descendancy, developers, resolve
@@ -264,8 +264,9 @@ def select(
 
     Parameters
     ----------
-    G : networkx.MultiDiGraph
-        A graph from :func:`graph.build.build_graph`.
+    S : Store
+        A store from :func:`graph.store.open_store`. One of more than
+        ``MATERIALIZE_LIMIT`` records is never drawn whole: give a focus.
     focus : str, optional
         A record (id, name or alias): show its lineage neighbourhood, i.e. its
         ancestors and descendants (:func:`graph.query.ancestry`,

@@ -1,11 +1,11 @@
-"""Queries over the lineage graph, shaped like networkx algorithms.
+"""Queries over a lineage store, shaped like networkx algorithms.
 
-Every function takes the graph first, never mutates it, validates its
-arguments at once and returns concrete values. Edges point from a record to
-what it derives from (see :mod:`graph.build`), so ancestors are reached along
-out-edges.
+Every function takes a :class:`graph.store.Store` first, never changes it,
+validates its arguments at once and returns concrete values. Edges point from
+a record to what it derives from (see :mod:`graph.store.base`), so ancestors
+are reached along out-edges.
 
-The examples use :func:`example_graph`, a six-record graph::
+The examples use :func:`example_store`, a six-record store::
 
     alpaca-7b --finetune--> llama-7b --variant--> llama
     alpaca-7b --trained_on--> alpaca-data --generated_by--> text-davinci-003
@@ -14,12 +14,12 @@ The examples use :func:`example_graph`, a six-record graph::
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Literal
 
+from lineage.dates import date_in_bound, date_key
 from lineage.errors import NoPathError, QueryError, UnknownRecordError
 from lineage.names import normalize
 from lineage.vocab import (
@@ -29,8 +29,8 @@ from lineage.vocab import (
     WEIGHT_RELATIONS,
 )
 
-from .store.asof import AsOfStore
-from .store.base import Edge, Node, Store, parse_date_bound
+from .store.base import Edge, Node, Store, next_frontier, parse_date_bound
+from .store.views import AsOfStore
 
 __all__ = [
     "Edge",
@@ -240,20 +240,12 @@ def _levels(S: Store, node: str, up: bool, depth: int | None,
     frontier = [node]
     level = 0
     while frontier and (depth is None or level < depth):
-        edges: list[Edge] = []
-        nxt: list[str] = []
-        for current in frontier:
-            # data lineage below a dataset runs the other way round: the descendants of a
-            # dataset are the models trained on it and the datasets derived from it.
-            items = S.out_edges(current, kinds) if up else S.in_edges(current, kinds)
-            for e in items:
-                edges.append(e)
-                other = e.target if up else e.source
-                if other not in seen:
-                    seen.add(other)
-                    nxt.append(other)
+        # data lineage below a dataset runs the other way round: the descendants of a
+        # dataset are the models trained on it and the datasets derived from it.
+        edges = [e for current in frontier
+                 for e in (S.out_edges(current, kinds) if up else S.in_edges(current, kinds))]
         yield edges
-        frontier = nxt
+        frontier = next_frontier(edges, up, seen)
         level += 1
 
 
@@ -679,29 +671,20 @@ def filter_records(
         raise QueryError(f"weights must be open, restricted or closed, not {weights!r}.")
     if organization is not None and organization not in S:
         raise _unknown(S, organization, "organization")
-    if organization is not None:
-        candidates = _developed_by(S, organization)
-        found = [n for n in S.ids(types=type_set or None, since=lo, until=hi, weights=weights)
-                 if n in candidates and organization in developers(S, n)] \
-            if len(candidates) > 1000 else \
-            [n for n in candidates if _matches(S.node(n), type_set, lo, hi, weights)
-             and organization in developers(S, n)]
+    if organization is not None:  # the organization's own records and their variants
+        found = [n for n in _developed_by(S, organization)
+                 if _matches(S.node(n), type_set, lo, hi, weights)
+                 and organization in developers(S, n)]
     else:
         found = list(S.ids(types=type_set or None, since=lo, until=hi, weights=weights))
     nodes = S.nodes(found)
-    return sorted(found, key=lambda n: (_date_sort(nodes[n].date), nodes[n].name))
+    return sorted(found, key=lambda n: (date_key(nodes[n].date) or (9999,), nodes[n].name))
 
 
 def _matches(n: Node, types: set[str], lo: str | None, hi: str | None,
              weights: str | None) -> bool:
-    from .store.base import date_in_bound
-
     return ((not types or n.type in types) and date_in_bound(n.date, lo, hi)
             and (not weights or n.weights == weights))
-
-
-def _date_sort(date: str | None) -> tuple[int, ...]:
-    return tuple(int(p) for p in date.split("-")) if date else (9999,)
 
 
 def _parse_bound(value: str | None, name: str) -> str | None:

@@ -76,8 +76,9 @@ from .ns import (
 )
 
 if TYPE_CHECKING:
-    from .store.base import Store
     import rdflib
+
+    from .store.base import Store
 
 __all__ = [
     "DEFAULT_BASE",
@@ -623,9 +624,9 @@ def _store_records(S: Any) -> Iterator[tuple[Record, _Kept]]:
 def iter_triples(source: Exportable, *, base: str = DEFAULT_BASE) -> Iterator[Triple]:
     """Yield every triple of the export of ``source``, record by record (sorted by id).
 
-    ``source`` is a :class:`~lineage.load.KnowledgeBase` (everything) or a graph
-    from :func:`graph.build.build_graph`, possibly a view (``as_of``,
-    :func:`focus_graph`): then only its records and relations are exported.
+    ``source`` is a :class:`~lineage.load.KnowledgeBase` (everything) or a
+    :class:`graph.store.Store`, possibly a view (``as_of``, :func:`focus_graph`):
+    then only its records and relations are exported.
     The base is checked before the first triple.
 
     >>> from graph.query import example_store

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lineage.output import printable
+
 from .query import Edge, Lineage, LineagePath, developers, neighbours
 from .store.base import Store
 
@@ -24,21 +26,6 @@ __all__ = [
     "common_text",
     "check_text",
 ]
-
-_UNSAFE = {c: f"\\u{c:04x}" for c in [*range(0, 32), 127, *range(0x80, 0xA0), 0x061C,
-                                      0x200E, 0x200F, *range(0x202A, 0x202F),
-                                      *range(0x2066, 0x206A)]}
-_UNSAFE.update({9: "\\t", 10: "\\n", 13: "\\r"})
-
-
-def printable(text: str) -> str:
-    """``text`` with control and bidi characters shown as escapes, so one value is one line.
-
-    >>> printable("a\\nb\\u202ec")
-    'a\\\\nb\\\\u202ec'
-    """
-    return text.translate(_UNSAFE)
-
 
 def printable_lines(lines: list[str]) -> str:
     """Lines (each may hold several, split on newlines) made printable and joined."""

@@ -11,7 +11,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["SHIPPED_DATA", "YAML_SUFFIXES", "data_files", "layer_paths", "fingerprint"]
+__all__ = ["SHIPPED_DATA", "YAML_SUFFIXES", "data_files", "layer_paths", "file_digests",
+           "fingerprint"]
 
 SHIPPED_DATA = Path(__file__).parent / "data"
 """The curated data shipped with the package."""
@@ -20,11 +21,26 @@ YAML_SUFFIXES = (".yaml", ".yml")
 """Suffixes of data files, compared without regard to case."""
 
 
-def data_files(path: Path) -> list[Path]:
-    """The YAML files of a data directory (sorted), or the file itself."""
+def data_files(path: Path, errors: list[tuple[Path, OSError]] | None = None) -> list[Path]:
+    """The YAML files of a data directory (sorted), or ``path`` itself if it is not one.
+
+    Any case of ``.yaml`` / ``.yml`` counts. A path that is not a directory (a
+    file, a FIFO, ``/dev/stdin``) is its own single data file. Sub-directories
+    that cannot be read are added to ``errors`` when given, never skipped silently.
+    """
     if not path.is_dir():
         return [path]
-    files = [p for p in path.rglob("*") if p.suffix.lower() in YAML_SUFFIXES and p.is_file()]
+
+    def unreadable(e: OSError) -> None:
+        if errors is not None:
+            errors.append((Path(e.filename) if e.filename else path, e))
+
+    files = []
+    for root, _dirs, names in os.walk(path, onerror=unreadable):
+        for name in names:
+            p = Path(root, name)
+            if p.suffix.lower() in YAML_SUFFIXES and p.is_file():
+                files.append(p)
     return sorted(files, key=lambda p: p.relative_to(path).as_posix())
 
 
@@ -33,20 +49,19 @@ def layer_paths(data_dirs: Sequence[str | os.PathLike[str]] | None, shipped: boo
     return ([SHIPPED_DATA] if shipped else []) + [Path(d) for d in (data_dirs or [])]
 
 
-def fingerprint(layers: Sequence[Path], extra: Sequence[str] = ()) -> str | None:
-    """A digest of every data file's path and content, in layer order.
+FileDigest = tuple[str, int, int, str]
+"""(absolute path, size, modification time in ns, SHA-256 of the content) of one data file."""
 
-    Keyed on content, not size and modification time, so an edit that keeps
-    both is still seen. ``None`` when a layer is not a plain file or directory
-    (a FIFO, standard input): such data cannot be cached.
+
+def file_digests(layers: Sequence[Path]) -> list[FileDigest] | None:
+    """Every data file of the layers, in order, with its size, time and content digest.
+
+    ``None`` when a layer or one of its files is not a plain file or directory
+    (a FIFO, standard input) or cannot be read: such data cannot be cached.
     """
-    h = hashlib.sha256()
-    for part in extra:
-        h.update(part.encode("utf-8", "surrogateescape") + b"\0")
+    rows: list[FileDigest] = []
     for layer in layers:
-        h.update(b"L" + os.fsencode(os.path.abspath(layer)) + b"\0")
         if not layer.exists():
-            h.update(b"missing\0")
             continue
         if not (layer.is_dir() or layer.is_file()):
             return None
@@ -54,9 +69,25 @@ def fingerprint(layers: Sequence[Path], extra: Sequence[str] = ()) -> str | None
             for f in data_files(layer):
                 if not f.is_file():
                     return None
-                h.update(b"F" + os.fsencode(os.path.abspath(f)) + b"\0")
-                h.update(f.read_bytes())
-                h.update(b"\0")
+                st = f.stat()
+                rows.append((os.path.abspath(f), st.st_size, st.st_mtime_ns,
+                             hashlib.sha256(f.read_bytes()).hexdigest()))
         except OSError:
             return None
+    return rows
+
+
+def fingerprint(layers: Sequence[Path], digests: Sequence[FileDigest],
+                extra: Sequence[str] = ()) -> str:
+    """A digest of the layers and of every data file's path and content (from
+    :func:`file_digests`), plus ``extra`` strings such as the code version.
+
+    Keyed on content, not size and modification time, so an edit that keeps
+    both is still seen.
+    """
+    h = hashlib.sha256()
+    for part in [*extra, *(os.path.abspath(p) for p in layers)]:
+        h.update(part.encode("utf-8", "surrogateescape") + b"\0")
+    for path, _, _, sha in digests:
+        h.update(path.encode("utf-8", "surrogateescape") + b"\0" + sha.encode() + b"\0")
     return h.hexdigest()

@@ -21,8 +21,8 @@ from typing import Any
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from .errors import DataError, LineageError, Problem, UnknownRecordError
-from .names import NameIndex
+from .errors import DataError, Problem, UnknownRecordError
+from .names import NameIndex, record_labels
 from .records import (
     LINEAGE_RELATIONS,
     RECORD_TYPES,
@@ -38,7 +38,6 @@ __all__ = [
     "ENV_DATA_DIR",
     "Origin",
     "KnowledgeBase",
-    "ENV_CACHE_DIR",
     "load",
     "loads",
     "check_data",
@@ -47,13 +46,12 @@ __all__ = [
     "problems_in",
 ]
 
-SHIPPED_DATA = Path(__file__).parent / "data"
-"""The curated data shipped with the package."""
+from .layers import SHIPPED_DATA, data_files  # noqa: E402,F401  (re-exported)
 
 ENV_DATA_DIR = "LINEAGE_DATA_DIR"
 """Environment variable naming extra data directories (``os.pathsep``-separated)."""
 
-_ITEM: TypeAdapter[Any] | None = None  # built on first use: a cached load never needs it
+_ITEM: TypeAdapter[Any] | None = None  # built on first use
 
 
 def _item_adapter() -> TypeAdapter[Any]:
@@ -389,29 +387,6 @@ RDF_SUFFIXES = (".ttl", ".nt", ".jsonld", ".json-ld", ".rdf", ".owl", ".xml", ".
 """Files that hold RDF: read them with 'lineage import rdf', not as YAML."""
 
 
-def data_files(path: Path, errors: list[tuple[Path, OSError]] | None = None) -> list[Path]:
-    """The YAML files of a data directory (sorted), or ``path`` itself if it is not one.
-
-    Any case of ``.yaml`` / ``.yml`` counts. A path that is not a directory (a
-    file, a FIFO, ``/dev/stdin``) is its own single data file. Sub-directories
-    that cannot be read are added to ``errors`` when given, never skipped silently.
-    """
-    if not path.is_dir():
-        return [path]
-
-    def unreadable(e: OSError) -> None:
-        if errors is not None:
-            errors.append((Path(e.filename) if e.filename else path, e))
-
-    files = []
-    for root, _dirs, names in os.walk(path, onerror=unreadable):
-        for name in names:
-            p = Path(root, name)
-            if p.suffix.lower() in (".yaml", ".yml") and p.is_file():
-                files.append(p)
-    return sorted(files, key=lambda p: p.relative_to(path).as_posix())
-
-
 def _display(path: Path) -> str:
     try:
         return os.path.relpath(path)
@@ -521,8 +496,7 @@ def build_index(records: Iterable[Record]) -> tuple[NameIndex, list[tuple[Record
         for label, other in index.add(rec.id, [rec.id]):
             clashes.append((rec, label, other))
     for rec in records:
-        hub = [h for hid in getattr(rec, "hub_ids", ()) for h in (hid, f"hf:{hid}")]
-        for label, other in index.add(rec.id, [rec.name, *rec.aliases, *hub]):
+        for label, other in index.add(rec.id, record_labels(rec)[1:]):
             clashes.append((rec, label, other))
     return index, clashes
 
@@ -558,87 +532,10 @@ def load(
         env = os.environ.get(ENV_DATA_DIR, "")
         data_dirs = [d for d in env.split(os.pathsep) if d]
     layers = _layers(data_dirs, shipped)
-    cache = _cache_path(layers)
-    kb = _read_cache(cache) if cache is not None else None
-    if kb is None:
-        kb = _load(layers, check=False)
-        if cache is not None:
-            _write_cache(cache, kb)
+    kb = _load(layers, check=False)
     if check and any(p.severity == "error" for p in kb.problems):
         raise DataError(kb.problems)
     return kb
-
-
-# --- cache ------------------------------------------------------------------------
-# Parsing and validating YAML costs most of a query's time. The validated knowledge base
-# is pickled under the user's cache directory, keyed by every data file's path, size and
-# modification time and by the code and library versions, so any change reloads it.
-
-ENV_CACHE_DIR = "LINEAGE_CACHE_DIR"
-"""Where the load cache lives; set it to an empty string or 'off' to disable the cache."""
-
-
-def _cache_dir() -> Path | None:
-    env = os.environ.get(ENV_CACHE_DIR)
-    if env is not None:
-        return None if env.strip() in ("", "off", "0") else Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "lineage"
-
-
-def _cache_path(layers: Sequence[Path | tuple[str, str]]) -> Path | None:
-    import hashlib
-    import sys
-
-    import pydantic
-
-    directory = _cache_dir()
-    if directory is None:
-        return None
-    # origins are shown relative to the working directory, so it is part of the key
-    stamp: list[Any] = [sys.version, pydantic.VERSION, yaml.__version__, os.getcwd()]
-    here = Path(__file__).parent
-    for module in ("load.py", "records.py", "vocab.py", "names.py", "errors.py"):
-        st = (here / module).stat()
-        stamp.append((module, st.st_size, st.st_mtime_ns))
-    for layer in layers:
-        if isinstance(layer, tuple):
-            return None
-        try:
-            files = data_files(layer) if layer.exists() else []
-            stamp.append((str(layer.resolve()), layer.exists()))
-            for f in files:
-                st = f.stat()
-                stamp.append((str(f.resolve()), st.st_size, st.st_mtime_ns))
-        except OSError:
-            return None
-    digest = hashlib.sha256(repr(stamp).encode("utf-8")).hexdigest()[:32]
-    return directory / f"kb-{digest}.pickle"
-
-
-def _read_cache(path: Path) -> KnowledgeBase | None:
-    import pickle
-
-    try:
-        with path.open("rb") as fh:
-            kb = pickle.load(fh)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-            TypeError, ValueError):
-        return None
-    return kb if isinstance(kb, KnowledgeBase) else None
-
-
-def _write_cache(path: Path, kb: KnowledgeBase) -> None:
-    import pickle
-
-    from .output import write_bytes_atomic
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        kb._index = None
-        write_bytes_atomic(path, pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL))
-    except (OSError, LineageError, pickle.PicklingError):
-        pass  # a cache that cannot be written is only slower, never wrong
 
 
 def loads(text: str, *, name: str = "<string>", check: bool = True) -> KnowledgeBase:

@@ -6,8 +6,9 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
-__all__ = ["normalize", "NameIndex"]
+__all__ = ["normalize", "NameIndex", "record_labels", "close_matches"]
 
 _DROP = re.compile(r"[\s\-_‐‑‒–—―·・/]+")
 
@@ -23,6 +24,28 @@ def normalize(text: str) -> str:
     '阿尔帕卡(alpaca)'
     """
     return _DROP.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def record_labels(rec: Any) -> list[str]:
+    """The labels a record is found by: its id, name, aliases and Hub ids (also with ``hf:``)."""
+    hub = [h for hid in getattr(rec, "hub_ids", ()) or () for h in (hid, f"hf:{hid}")]
+    return [rec.id, rec.name, *rec.aliases, *hub]
+
+
+def close_matches(key: str, keys: Iterable[tuple[str, str]], n: int = 5) -> list[str]:
+    """Ids of the ``(label key, id)`` pairs closest to the folded ``key``, best first.
+
+    >>> close_matches("alpacca", [("alpaca7b", "alpaca-7b"), ("llama", "llama")])
+    ['alpaca-7b']
+    """
+    scored: dict[str, float] = {}
+    for k, rid in keys:
+        score = difflib.SequenceMatcher(None, key, k).ratio()
+        if key in k or (len(k) > 2 and k in key):
+            score += 0.5
+        if score >= 0.6 and score > scored.get(rid, 0.0):
+            scored[rid] = score
+    return sorted(scored, key=lambda r: (-scored[r], r))[:n]
 
 
 class NameIndex:
@@ -56,14 +79,7 @@ class NameIndex:
         key = normalize(name)
         if not key:
             return []
-        scored: dict[str, float] = {}
-        for k, rid in self._keys.items():
-            score = difflib.SequenceMatcher(None, key, k).ratio()
-            if key in k or (len(k) > 2 and k in key):
-                score += 0.5
-            if score >= 0.6 and score > scored.get(rid, 0.0):
-                scored[rid] = score
-        return sorted(scored, key=lambda r: (-scored[r], r))[:n]
+        return close_matches(key, ((k, rid) for k, rid in self._keys.items()), n)
 
     def labels(self, record_id: str) -> list[str]:
         return list(self._labels.get(record_id, []))

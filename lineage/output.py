@@ -19,11 +19,13 @@ import re
 import secrets
 import stat
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import OutputError
 
-__all__ = ["write_text_atomic", "write_bytes_atomic", "printable"]
+__all__ = ["write_text_atomic", "write_bytes_atomic", "replacing", "printable"]
 
 _STALE_AFTER = 3600.0
 """Seconds after which a leftover temporary file is removed even if its writer may live."""
@@ -114,36 +116,54 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
         except OSError as e:
             raise _fail(path, e) from None
         return
+    try:
+        with replacing(path) as tmp:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            if st is not None:  # keep the mode (and, where allowed, the owner) of the file
+                os.chmod(tmp, stat.S_IMODE(st.st_mode))
+                if hasattr(os, "chown") and (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
+                    try:
+                        os.chown(tmp, st.st_uid, st.st_gid)
+                    except OSError:
+                        pass
+    except OSError as e:
+        raise _fail(path, e) from None
+
+
+@contextmanager
+def replacing(path: str | Path) -> Iterator[Path]:
+    """A new hidden file beside ``path`` (links followed) that replaces it atomically
+    when the block ends without an error, and is removed when it does not.
+
+    Temporary files a killed writer left beside ``path`` are removed first.
+
+    Raises
+    ------
+    OutputError
+        When the directory of ``path`` does not exist.
+    """
+    path = Path(path)
+    target = Path(os.path.realpath(path))
     directory = target.parent
     if not directory.is_dir():
         shown = path.parent if str(path.parent) else Path(".")
         raise OutputError(f"cannot write {path}: directory {shown} does not exist. "
                           "Create it first or choose another output path.")
     _remove_stale(directory, target.name)
-    tmp: str | None = None
+    fd, tmp = _create_temporary(directory, target.name)
+    os.close(fd)
     try:
-        fd, tmp = _create_temporary(directory, target.name)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if st is not None:  # keep the mode (and, where allowed, the owner) of the file
-            os.chmod(tmp, stat.S_IMODE(st.st_mode))
-            if hasattr(os, "chown") and (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
-                try:
-                    os.chown(tmp, st.st_uid, st.st_gid)
-                except OSError:
-                    pass
+        yield Path(tmp)
         os.replace(tmp, target)
-        tmp = None
-    except OSError as e:
-        raise _fail(path, e) from None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:

@@ -62,6 +62,7 @@ __all__ = [
 ID_PATTERN = r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$"
 ARXIV_PATTERN = r"^\d{4}\.\d{4,5}(v\d+)?$"
 
+from .dates import check_partial_date, date_key  # noqa: E402,F401  (date_key re-exported)
 from .vocab import (  # noqa: E402  (re-exported: the vocabularies live in a light module)
     DATA_RELATIONS,
     KNOWLEDGE_RELATIONS,
@@ -76,9 +77,6 @@ RelationKind = Literal[RELATION_KINDS]  # type: ignore[valid-type]  # one list: 
 
 # --- small value types ------------------------------------------------------
 
-_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-
-
 def _coerce_date(value: Any) -> Any:
     """Accept 2023, "2023-03", "2023-03-13" and YAML dates; return a string."""
     if isinstance(value, bool):
@@ -91,21 +89,7 @@ def _coerce_date(value: Any) -> Any:
         value = str(value)
     if not isinstance(value, str):
         raise ValueError("expected a date such as 2023, 2023-03 or 2023-03-13")
-    m = _DATE_RE.match(value.strip())
-    if not m:
-        raise ValueError(
-            f"{value!r} is not a date; write a year (2023), a year-month (2023-03) "
-            "or a full date (2023-03-13)"
-        )
-    year, month, day = m.groups()
-    if month is not None and not 1 <= int(month) <= 12:
-        raise ValueError(f"{value!r} has month {month}; months run 01-12")
-    if day is not None:
-        try:
-            _dt.date(int(year), int(month), int(day))
-        except ValueError:
-            raise ValueError(f"{value!r} is not a calendar date") from None
-    return value.strip()
+    return check_partial_date(value)
 
 
 _DATE_DESCRIPTION = "A year (2023), a year-month (2023-03) or a full date (2023-03-13)."
@@ -125,13 +109,6 @@ PartialDate = Annotated[
     ),
     Field(description=_DATE_DESCRIPTION, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$"),
 ]
-
-
-def date_key(value: str | None) -> tuple[int, ...] | None:
-    """Return a comparable tuple for a partial date ("2023-03" -> (2023, 3))."""
-    if not value:
-        return None
-    return tuple(int(p) for p in value.split("-"))
 
 
 _SUFFIX = {"k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}

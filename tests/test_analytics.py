@@ -26,10 +26,11 @@ from graph.analytics import (
     students,
     teachers,
 )
-from tests.support import make_store as build_graph, nxg
 from graph.query import as_of, filter_records
 from lineage.errors import QueryError, UnknownRecordError
 from lineage.load import load
+from tests.support import make_store as build_graph
+from tests.support import nxg
 
 HERE = Path(__file__).parent
 KB = str(HERE / "fixtures" / "analytics" / "kb")

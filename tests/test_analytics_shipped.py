@@ -21,11 +21,11 @@ from graph.analytics import (
     students,
     teachers,
 )
-from tests.support import make_store as build_graph, nxg
 from graph.query import as_of, resolve
 from lineage.errors import QueryError
 from lineage.load import load
-
+from tests.support import make_store as build_graph
+from tests.support import nxg
 
 _STORES: dict = {}
 

@@ -270,8 +270,8 @@ def page(browser):
 
 
 def _graph(*dirs: Path):
-    from tests.support import make_store as build_graph, nxg
     from lineage.load import load
+    from tests.support import make_store as build_graph
 
     return build_graph(load(list(dirs), shipped=False))
 
@@ -594,9 +594,9 @@ def test_injection_probe_renders_hostile_strings_as_text(page, tmp_path):
 
 
 def test_big_graph_opens_as_a_focus_view_that_says_what_was_left_out(page, tmp_path):
-    from tests.support import make_store as build_graph, nxg
     from graph.html import select
     from lineage.load import loads
+    from tests.support import make_store as build_graph
 
     from .test_html import synthetic_yaml
 
@@ -619,9 +619,9 @@ def test_big_graph_opens_as_a_focus_view_that_says_what_was_left_out(page, tmp_p
 
 
 def test_shipped_knowledge_base_opens_on_its_lineage_and_draws_whole(page, tmp_path):
-    from tests.support import make_store as build_graph, nxg
     from graph.query import resolve
     from lineage.load import load
+    from tests.support import make_store as build_graph
 
     # check=False: curators may be mid-edit; the page must draw whatever loads
     G = build_graph(load([], shipped=True, check=False))
@@ -653,9 +653,9 @@ def screenshot(out: Path, *, layout: str = "force", width: int = 1600, height: i
                data_dirs: list[str] | None = None, shipped: bool = True,
                focus: str | None = None, check: bool = True) -> None:
     """Export the page and save a screenshot of its default view to ``out``."""
-    from tests.support import make_store as build_graph, nxg
     from graph.html import write_html
     from lineage.load import load
+    from tests.support import make_store as build_graph
 
     exe = chromium_path()
     if exe is None:

@@ -27,10 +27,10 @@ from graph.html import (
     to_html,
     write_html,
 )
-from tests.support import nxg
 from lineage.errors import OutputError, QueryError, UnknownRecordError
 from lineage.records import LINEAGE_RELATIONS, RECORD_TYPES, RELATION_KINDS, date_key
 from tests.conftest import TINY
+from tests.support import nxg
 
 
 def synthetic_yaml(n: int, seed: int = 0) -> str:
@@ -93,8 +93,8 @@ def synthetic_yaml(n: int, seed: int = 0) -> str:
 
 
 def _graph(*dirs: Path):
-    from tests.support import make_store as build_graph, nxg
     from lineage.load import load
+    from tests.support import make_store as build_graph
 
     return build_graph(load(list(dirs), shipped=False))
 
@@ -250,8 +250,9 @@ def test_type_and_relation_filters(G):
 
 
 def test_big_graphs_become_a_focus_view():
-    from tests.support import make_store as build_graph, nxg
     from lineage.load import loads
+    from tests.support import make_store as build_graph
+    from tests.support import nxg
 
     G = build_graph(loads(synthetic_yaml(1200), name="synthetic"))
     s = select(G, max_nodes=300)
@@ -358,8 +359,8 @@ def test_an_empty_page_is_still_a_page(G, layout):
 
 
 def test_a_page_without_lineage_records_opens_showing_them():
-    from tests.support import make_store as build_graph, nxg
     from lineage.load import loads
+    from tests.support import make_store as build_graph
 
     G = build_graph(loads(
         "- {id: lora, type: technique, name: LoRA, relations: [{relation: introduced_in, "
@@ -370,8 +371,8 @@ def test_a_page_without_lineage_records_opens_showing_them():
 
 
 def test_a_big_graph_focus_view_still_opens_on_the_lineage():
-    from tests.support import make_store as build_graph, nxg
     from lineage.load import loads
+    from tests.support import make_store as build_graph
 
     G = build_graph(loads(synthetic_yaml(1200), name="synthetic"))
     s = select(G, max_nodes=300)
@@ -388,9 +389,10 @@ def test_force_layout_is_computed_for_the_lineage_view():
     near a record it is linked to."""
     import math
 
-    from tests.support import make_store as build_graph, nxg
     from graph.html import _geometry, _layout
     from lineage.load import loads
+    from tests.support import make_store as build_graph
+    from tests.support import nxg
 
     G = build_graph(loads(synthetic_yaml(400, seed=3), name="synthetic"))
     s = select(G)

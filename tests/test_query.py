@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import networkx as nx
 import pytest
 
 from graph import query
@@ -60,8 +59,8 @@ def test_paths_either_direction(tiny_graph):
 
 
 def test_paths_strongest_evidence_first():
-    from tests.support import make_store as build_graph, nxg
     from lineage.load import loads
+    from tests.support import make_store as build_graph
 
     src = "sources: [{document: d, quote: q}]"
     kb = loads(f"""

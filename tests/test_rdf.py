@@ -15,7 +15,6 @@ import yaml
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from graph import rdf
-from tests.support import make_store as build_graph, nxg
 from graph.ns import (
     CODEMETA,
     DCTERMS,
@@ -32,6 +31,7 @@ from graph.ns import (
 from lineage import records as R
 from lineage.errors import DataError, RdfError
 from lineage.load import KnowledgeBase, load, loads
+from tests.support import make_store as build_graph
 
 from .conftest import TINY
 

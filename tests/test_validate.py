@@ -135,45 +135,6 @@ def test_hostile_strings_load_as_data():
     assert kb.records["evil"].name == "<img src=x onerror=alert(1)>"
 
 
-def test_load_cache_is_used_and_invalidated(tmp_path, monkeypatch):
-    import shutil
-
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("LINEAGE_CACHE_DIR", str(cache))
-    data = tmp_path / "data"
-    shutil.copytree(TINY, data)
-    first = load([data], shipped=False)
-    [pickled] = list(cache.glob("kb-*.pickle"))
-    second = load([data], shipped=False)
-    assert {k: r.model_dump() for k, r in second.records.items()} == \
-        {k: r.model_dump() for k, r in first.records.items()}
-    assert second is not first and second.resolve("小羊驼").id == "vicuna-13b"
-    # an edit (different size) gives a new key and the new data
-    f = data / "models.yaml"
-    f.write_text(f.read_text(encoding="utf-8").replace("name: Vicuna-13B", "name: Vicuna 13B"),
-                 encoding="utf-8")
-    assert load([data], shipped=False).records["vicuna-13b"].name == "Vicuna 13B"
-    assert len(list(cache.glob("kb-*.pickle"))) == 2 and pickled.exists()
-    # a broken cache file is ignored, never an error
-    for p in cache.glob("kb-*.pickle"):
-        p.write_bytes(b"not a pickle")
-    assert load([data], shipped=False).records["vicuna-13b"].name == "Vicuna 13B"
-
-
-def test_invalid_data_is_refused_from_the_cache_too(tmp_path, monkeypatch):
-    monkeypatch.setenv("LINEAGE_CACHE_DIR", str(tmp_path))
-    for _ in range(2):
-        with pytest.raises(DataError, match="cycle"):
-            load([BAD / "cycle.yaml"], shipped=False)
-
-
-def test_cache_can_be_turned_off(tmp_path, monkeypatch):
-    monkeypatch.setenv("LINEAGE_CACHE_DIR", "off")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    load([TINY], shipped=False)
-    assert not any(tmp_path.rglob("*.pickle"))
-
-
 def test_rdf_file_as_data_dir_says_how_to_import_it(run, tmp_path):
     ttl = tmp_path / "export.ttl"
     ttl.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\n", encoding="utf-8")

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -32,12 +31,6 @@ ENV_CACHE_DIR = "LINEAGE_CACHE_DIR"
 
 MEMORY = ":memory:"
 """The ``store`` value that validates the data and keeps it in memory."""
-
-_CODE_FILES = (
-    ("lineage", ("load.py", "records.py", "vocab.py", "names.py", "errors.py", "layers.py")),
-    ("graph.store", ("base.py", "memory.py", "sqlite.py")),
-)
-
 
 def cache_dir() -> tuple[Path | None, str | None]:
     """The directory of compiled stores, and why it is not used when it is not.
@@ -64,22 +57,6 @@ def cache_dir() -> tuple[Path | None, str | None]:
     return d, None
 
 
-def _code_stamp() -> str:
-    import hashlib
-    import importlib.util
-
-    h = hashlib.sha256(sys.version.encode())
-    for package, names in _CODE_FILES:
-        spec = importlib.util.find_spec(package)
-        where = Path(spec.origin).parent if spec and spec.origin else None
-        for name in names:
-            try:
-                h.update((where / name).read_bytes() if where else b"")
-            except OSError:
-                h.update(b"?")
-    return h.hexdigest()[:16]
-
-
 def _load_kb(data_dirs: Sequence[str], shipped: bool):
     from lineage.load import load
 
@@ -94,42 +71,24 @@ def _origins(kb) -> Callable[[str], tuple[str, int | None] | None]:
     return origin
 
 
-def _file_rows(layers: Sequence[Path]) -> list[tuple[str, int, int, str]]:
-    import hashlib
-
-    from lineage.layers import data_files
-
-    rows = []
-    for layer in layers:
-        if not layer.exists():
-            continue
-        for f in data_files(layer):
-            try:
-                st = f.stat()
-                rows.append((os.path.abspath(f), st.st_size, st.st_mtime_ns,
-                             hashlib.sha256(f.read_bytes()).hexdigest()))
-            except OSError:
-                continue
-    return rows
-
-
 def _compiled(data_dirs: Sequence[str], shipped: bool) -> tuple[Store, list[str]]:
     """The layered YAML data as a SQLite store in the cache directory (built on a miss)."""
-    from lineage.layers import fingerprint, layer_paths
+    from lineage.layers import file_digests, fingerprint, layer_paths
 
     notices: list[str] = []
     directory, why = cache_dir()
     if why:
         notices.append(why)
     layers = layer_paths(data_dirs, shipped)
-    digest = fingerprint(layers, [_code_stamp()]) if directory is not None else None
-    if directory is None or digest is None:
+    digests = file_digests(layers) if directory is not None else None
+    if directory is None or digests is None:
         from .memory import MemoryStore
 
         return MemoryStore(_load_kb(data_dirs, shipped)), notices
-    path = directory / f"kb-{digest[:32]}.db"
-    from .sqlite import SQLiteStore, StoreError
+    from .sqlite import SQLiteStore, StoreError, code_version
 
+    digest = fingerprint(layers, digests, [code_version()])
+    path = directory / f"kb-{digest[:32]}.db"
     if path.is_file():
         try:
             return SQLiteStore(path), notices
@@ -139,8 +98,7 @@ def _compiled(data_dirs: Sequence[str], shipped: bool) -> tuple[Store, list[str]
     try:
         from .sqlite import build_store
 
-        store = build_store(path, kb.records.values(), origins=_origins(kb),
-                            files=_file_rows(layers),
+        store = build_store(path, kb.records.values(), origins=_origins(kb), files=digests,
                             meta={"layers": _layers_json(layers), "fingerprint": digest})
     except (OSError, LineageError) as e:
         from .memory import MemoryStore
@@ -263,13 +221,14 @@ def open_store(data_dirs: Sequence[str] = (), *, shipped: bool = True, store: st
 def index_store(path: str, data_dirs: Sequence[str] = (), *, shipped: bool = True,
                 progress: Callable[[int], None] | None = None) -> Store:
     """Build (or rebuild) the on-disk store at ``path`` from the layered data, atomically."""
-    from lineage.layers import fingerprint, layer_paths
+    from lineage.layers import file_digests, fingerprint, layer_paths
 
     from .sqlite import build_store
 
     kb = _load_kb(data_dirs, shipped)
     layers = layer_paths(data_dirs, shipped)
-    return build_store(path, kb.records.values(), origins=_origins(kb), files=_file_rows(layers),
+    digests = file_digests(layers) or []
+    return build_store(path, kb.records.values(), origins=_origins(kb), files=digests,
                        meta={"layers": _layers_json(layers),
-                             "fingerprint": fingerprint(layers) or ""},
+                             "fingerprint": fingerprint(layers, digests)},
                        progress=progress)

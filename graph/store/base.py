@@ -26,9 +26,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from lineage.dates import check_partial_date, date_in_bound
 from lineage.vocab import DATA_RELATIONS, WEIGHT_RELATIONS
 
-__all__ = ["Source", "Node", "Edge", "Store", "category", "date_in_bound", "parse_date_bound"]
+__all__ = ["Source", "Node", "Edge", "Store", "category", "date_in_bound", "parse_date_bound",
+           "next_frontier"]
 
 
 def category(relation: str) -> str:
@@ -131,57 +133,24 @@ class Edge:
 
 
 def parse_date_bound(value: str | None) -> str | None:
-    """Check a partial date used as a bound; return it normalised (``2023-3`` -> ``2023-03``).
+    """Check a partial date used as a bound (``--since``, ``--as-of``); None passes.
 
-    >>> parse_date_bound("2023-3"), parse_date_bound(None)
+    >>> parse_date_bound("2023-03"), parse_date_bound(None)
     ('2023-03', None)
-    >>> parse_date_bound("March 2023")
-    Traceback (most recent call last):
-    ...
-    ValueError: 'March 2023' is not a date; use YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2023-03)
     """
-    if value is None:
-        return None
-    import datetime as _dt
-    import re as _re
-
-    text = str(value).strip()
-    m = _re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text)
-    if not m:
-        raise ValueError(f"{value!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2023-03)")
-    y, mo, d = m.group(1), m.group(2), m.group(3)
-    if mo is not None and not 1 <= int(mo) <= 12:
-        raise ValueError(f"{value!r} has month {mo}; months run 01-12")
-    if d is not None:
-        try:
-            _dt.date(int(y), int(mo), int(d))
-        except ValueError:
-            raise ValueError(f"{value!r} is not a calendar date") from None
-    parts = [y] + [p.zfill(2) for p in (mo, d) if p is not None]
-    return "-".join(parts)
+    return None if value is None else check_partial_date(str(value))
 
 
-def date_in_bound(date: str | None, lo: str | None, hi: str | None) -> bool:
-    """Is ``date`` within ``[lo, hi]``, compared at the precision both share?
-
-    Undated records are outside any bound.
-
-    >>> date_in_bound("2023-11", "2023", None), date_in_bound("2022", "2023-01", None)
-    (True, False)
-    """
-    if lo is None and hi is None:
-        return True
-    if not date:
-        return False
-    if lo is not None:
-        n = min(len(date), len(lo))
-        if date[:n] < lo[:n]:
-            return False
-    if hi is not None:
-        n = min(len(date), len(hi))
-        if date[:n] > hi[:n]:
-            return False
-    return True
+def next_frontier(edges: Iterable[Edge], up: bool, seen: set[str]) -> list[str]:
+    """The records first reached through ``edges`` in a breadth-first walk, in order;
+    adds them to ``seen``. ``up`` walks towards ancestors (edge targets)."""
+    out = []
+    for e in edges:
+        other = e.target if up else e.source
+        if other not in seen:
+            seen.add(other)
+            out.append(other)
+    return out
 
 
 class Store:
@@ -273,7 +242,7 @@ class Store:
     # --- time ------------------------------------------------------------------
     def as_of(self, date: str) -> Store:
         """A read-only view of the store as it stood on ``date``."""
-        from .asof import AsOfStore
+        from .views import AsOfStore
 
         return AsOfStore(self, date)
 

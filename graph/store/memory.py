@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from lineage.names import normalize
+from lineage.names import normalize, record_labels
 
 from .base import Edge, Node, Source, Store, category
 
 if TYPE_CHECKING:
     from lineage.load import KnowledgeBase
 
-__all__ = ["MemoryStore", "record_labels", "record_node", "record_body", "relation_edge"]
-
-
-def record_labels(rec: Any) -> list[str]:
-    """The labels a record is found by: id, name, aliases, Hub ids (with ``hf:``)."""
-    hub = [h for hid in getattr(rec, "hub_ids", ()) or () for h in (hid, f"hf:{hid}")]
-    return [rec.id, rec.name, *rec.aliases, *hub]
+__all__ = ["MemoryStore", "record_node", "record_body", "relation_edge"]
 
 
 def record_node(rec: Any) -> Node:
@@ -147,15 +140,3 @@ class MemoryStore(Store):
     @property
     def description(self) -> str:
         return f"in-memory store ({len(self)} records)"
-
-
-def close_matches(key: str, keys: Iterable[tuple[str, str]], n: int) -> list[str]:
-    """Rank ``(label key, id)`` pairs by closeness to ``key`` as :class:`NameIndex` does."""
-    scored: dict[str, float] = {}
-    for k, rid in keys:
-        score = difflib.SequenceMatcher(None, key, k).ratio()
-        if key in k or (len(k) > 2 and k in key):
-            score += 0.5
-        if score >= 0.6 and score > scored.get(rid, 0.0):
-            scored[rid] = score
-    return sorted(scored, key=lambda r: (-scored[r], r))[:n]

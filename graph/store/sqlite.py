@@ -22,18 +22,20 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from lineage.errors import LineageError
-from lineage.names import normalize
+from lineage.names import close_matches, normalize, record_labels
 
-from .base import Edge, Node, Store, category, date_in_bound
-from .memory import close_matches, record_body, record_labels, record_node
+from .base import Edge, Node, Store, date_in_bound, next_frontier
+from .memory import record_body, record_node, relation_edge
 
 __all__ = ["SQLiteStore", "SCHEMA_VERSION", "StoreError", "build_store", "update_store",
+           "code_version",
            "write_records"]
 
 SCHEMA_VERSION = "1"
@@ -74,19 +76,27 @@ CREATE VIRTUAL TABLE descr_fts USING fts5(description, content='records', conten
 """
 
 
-def _code_version() -> str:
-    """A fingerprint of the code that shapes stored data (records and this module)."""
+_CODE_FILES = (
+    ("lineage", ("load.py", "records.py", "vocab.py", "names.py", "errors.py", "layers.py",
+                 "dates.py")),
+    ("graph.store", ("base.py", "memory.py", "sqlite.py")),
+)
+
+
+def code_version() -> str:
+    """A fingerprint of the code that shapes stored data (Python, loading, records, stores)."""
     import hashlib
+    import importlib.util
 
-    h = hashlib.sha256(SCHEMA_VERSION.encode())
-    import lineage
-
-    here = Path(__file__).resolve()
-    for p in (here, here.with_name("memory.py"), Path(lineage.__file__).resolve().with_name("records.py")):
-        try:
-            h.update(p.read_bytes())
-        except OSError:
-            pass
+    h = hashlib.sha256((sys.version + SCHEMA_VERSION).encode())
+    for package, names in _CODE_FILES:
+        spec = importlib.util.find_spec(package)
+        where = Path(spec.origin).parent if spec and spec.origin else None
+        for name in names:
+            try:
+                h.update((where / name).read_bytes() if where else b"")
+            except OSError:
+                h.update(b"?")
     return h.hexdigest()[:16]
 
 
@@ -183,12 +193,6 @@ class SQLiteStore(Store):
         for (rid,) in self.db.execute("SELECT id FROM records ORDER BY rid"):
             yield rid
 
-    def iter_records(self) -> Iterator[tuple[Node, dict[str, Any]]]:
-        """Every record's node and body, in definition order, read in one pass."""
-        for row in self.db.execute("SELECT id, type, name, aliases, date, weights, hub_ids, body "
-                                   "FROM records ORDER BY rid"):
-            yield self._node(row), json.loads(row[7])
-
     def edge_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM edges").fetchone()[0]
 
@@ -264,14 +268,8 @@ class SQLiteStore(Store):
                         f"FROM temp.frontier f CROSS JOIN edges e ON e.{near} = f.id "
                         f"WHERE 1{ksql} ORDER BY {order}", kargs).fetchall()
                 edges = [self._edge(r) for r in rows]
-                nxt = []
-                for e in edges:
-                    other = e.target if up else e.source
-                    if other not in seen:
-                        seen.add(other)
-                        nxt.append(other)
                 yield edges
-                frontier = nxt
+                frontier = next_frontier(edges, up, seen)
                 level += 1
         finally:
             db.execute("DELETE FROM temp.frontier")
@@ -416,13 +414,7 @@ def _edge_rows(rec: Any, known: Callable[[str], bool]) -> Iterator[tuple]:
     for k, rel in enumerate(rec.relations):
         if not known(rel.target):
             continue
-        body: dict[str, Any] = {"sources": [s.model_dump(exclude_none=True) for s in rel.sources]}
-        for f in ("note", "date", "score", "metric", "setting"):
-            v = getattr(rel, f)
-            if v is not None:
-                body[f] = v
-        if rel.techniques:
-            body["techniques"] = list(rel.techniques)
+        body = relation_edge(rec.id, k, rel).body()
         yield (rec.id, rel.target, rel.relation, k, rel.confidence, rel.date,
                json.dumps(body, ensure_ascii=False, separators=(",", ":")))
 
@@ -479,8 +471,10 @@ def write_records(db: sqlite3.Connection, records: Sequence[Any],
 
 def _fresh_db(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-    db.executescript(_SCHEMA)
+    # no journal: the file is new and private until it is renamed into place whole
+    db.execute("PRAGMA journal_mode=OFF")
     db.execute("PRAGMA synchronous=OFF")
+    db.executescript(_SCHEMA)
     return db
 
 
@@ -505,59 +499,47 @@ def build_store(path: str | os.PathLike[str], records: Iterable[Any], *,
     if not parent.is_dir():
         raise StoreError(f"cannot build a store at {target}: {parent} does not exist. "
                          "Create the directory first.")
-    tmp = parent / f".{target.name}.building-{os.getpid()}"
-    for stale in parent.glob(f".{target.name}.building-*"):
-        try:  # left by a killed build
-            pid = int(stale.name.rsplit("-", 1)[1].split(".")[0])
-            os.kill(pid, 0)
-        except (ValueError, ProcessLookupError):
-            stale.unlink(missing_ok=True)
-        except PermissionError:
-            pass
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{tmp}{suffix}").unlink(missing_ok=True)
-    try:
+    from lineage.output import replacing
+
+    with replacing(target) as tmp:
         db = _fresh_db(tmp)
-        db.execute("BEGIN")
-        done = 0
-        chunk: list[Any] = []
+        try:
+            db.execute("BEGIN")
+            done = 0
+            chunk: list[Any] = []
 
-        def flush() -> None:
-            nonlocal done, chunk
-            write_records(db, chunk, origins, known=lambda t: True)
-            done += len(chunk)
-            chunk = []
-            if progress is not None:
-                progress(done)
+            def flush() -> None:
+                nonlocal done, chunk
+                write_records(db, chunk, origins, known=lambda t: True)
+                done += len(chunk)
+                chunk = []
+                if progress is not None:
+                    progress(done)
 
-        in_chunk: set[str] = set()
-        for rec in records:
-            if rec.id in in_chunk:  # a later layer replaces the record: write in order
+            in_chunk: set[str] = set()
+            for rec in records:
+                if rec.id in in_chunk:  # a later layer replaces the record: write in order
+                    flush()
+                    in_chunk.clear()
+                in_chunk.add(rec.id)
+                chunk.append(rec)
+                if len(chunk) >= batch:
+                    flush()
+                    in_chunk.clear()
+            if chunk:
                 flush()
-                in_chunk.clear()
-            in_chunk.add(rec.id)
-            chunk.append(rec)
-            if len(chunk) >= batch:
-                flush()
-                in_chunk.clear()
-        if chunk:
-            flush()
-        # relations to records that do not exist (only with unchecked data) are dropped
-        db.execute("DELETE FROM edges WHERE dst NOT IN (SELECT id FROM records)")
-        db.executemany("INSERT INTO files VALUES (?,?,?,?)", list(files))
-        info = {"schema_version": SCHEMA_VERSION, "code_version": _code_version(),
-                "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **(meta or {})}
-        db.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", info.items())
-        db.execute("COMMIT")
-        db.execute("PRAGMA optimize")
-        db.close()
-        os.replace(tmp, target)
-    except BaseException:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{tmp}{suffix}").unlink(missing_ok=True)
-        raise
-    for suffix in ("-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
+            # relations to records that do not exist (only with unchecked data) are dropped
+            db.execute("DELETE FROM edges WHERE dst NOT IN (SELECT id FROM records)")
+            db.executemany("INSERT INTO files VALUES (?,?,?,?)", list(files))
+            info = {"schema_version": SCHEMA_VERSION, "code_version": code_version(),
+                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    **(meta or {})}
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", info.items())
+            db.execute("COMMIT")
+            db.execute("PRAGMA optimize")
+            db.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            db.close()
     return SQLiteStore(target)
 
 

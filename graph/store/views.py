@@ -1,38 +1,48 @@
-"""Views over a store: a subset of its records, and records as validated models."""
+"""Views over a store (a subset of its records, the store as of a date), records as
+validated models, and bounded parts of a store as networkx graphs."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .base import Edge, Node, Store
+from .base import Edge, Node, Store, date_in_bound, parse_date_bound
 
-__all__ = ["SubsetStore", "pydantic_record", "materialize"]
+__all__ = ["FilteredStore", "SubsetStore", "AsOfStore", "pydantic_record", "materialize"]
 
 
-class SubsetStore(Store):
-    """The records ``ids`` of ``base`` and the relations among them (a read-only view)."""
+class FilteredStore(Store):
+    """A read-only view of ``base`` keeping the records ``keep_id`` accepts and the
+    relations ``keep_edge`` accepts between two kept records. Subclasses say which."""
 
-    def __init__(self, base: Store, ids: Iterable[str]) -> None:
+    def __init__(self, base: Store) -> None:
         self.base = base
-        self.keep = {i for i in ids if i in base}
         self.as_of_date = base.as_of_date
 
+    def keep_id(self, rid: str) -> bool:
+        raise NotImplementedError
+
+    def keep_edge(self, e: Edge) -> bool:
+        return True
+
+    def _edge_ok(self, e: Edge) -> bool:
+        return self.keep_edge(e) and self.keep_id(e.source) and self.keep_id(e.target)
+
     def __contains__(self, rid: object) -> bool:
-        return rid in self.keep
+        return isinstance(rid, str) and rid in self.base and self.keep_id(rid)
 
     def __len__(self) -> int:
-        return len(self.keep)
+        return sum(1 for _ in self.iter_ids())
 
     def node(self, rid: str) -> Node:
-        if rid not in self.keep:
+        if not self.keep_id(rid):
             raise KeyError(rid)
         return self.base.node(rid)
 
     def nodes(self, rids: Iterable[str]) -> dict[str, Node]:
         rids = list(rids)
         for r in rids:
-            if r not in self.keep:
+            if not self.keep_id(r):
                 raise KeyError(r)
         return self.base.nodes(rids)
 
@@ -44,43 +54,96 @@ class SubsetStore(Store):
         return self.base.origin(rid)
 
     def iter_ids(self) -> Iterator[str]:
-        if len(self.keep) * 20 < len(self.base):
-            order = self.base.nodes(self.keep)
-            return iter([r for r in order])
-        return (r for r in self.base.iter_ids() if r in self.keep)
+        return (r for r in self.base.iter_ids() if self.keep_id(r))
 
     def edge_count(self) -> int:
-        return sum(len(self.out_edges(r)) for r in self.keep)
+        return sum(1 for _ in self.iter_edges())
 
     def iter_edges(self) -> Iterator[Edge]:
-        for r in self.iter_ids():
-            yield from self.out_edges(r)
+        return (e for e in self.base.iter_edges() if self._edge_ok(e))
 
     def out_edges(self, rid: str, kinds: Iterable[str] | None = None) -> list[Edge]:
-        if rid not in self.keep:
+        if rid not in self:
             return []
-        return [e for e in self.base.out_edges(rid, kinds) if e.target in self.keep]
+        return [e for e in self.base.out_edges(rid, kinds) if self._edge_ok(e)]
 
     def in_edges(self, rid: str, kinds: Iterable[str] | None = None) -> list[Edge]:
-        if rid not in self.keep:
+        if rid not in self:
             return []
-        return [e for e in self.base.in_edges(rid, kinds) if e.source in self.keep]
+        return [e for e in self.base.in_edges(rid, kinds) if self._edge_ok(e)]
 
     def lookup(self, name: str) -> str | None:
         return self.base.lookup(name)
 
     def suggest(self, name: str, n: int = 5) -> list[str]:
-        return [r for r in self.base.suggest(name, n) if r in self.keep]
+        return [r for r in self.base.suggest(name, n) if r in self]
 
     def label_matches(self, key: str) -> dict[str, int]:
-        return {r: s for r, s in self.base.label_matches(key).items() if r in self.keep}
+        return {r: s for r, s in self.base.label_matches(key).items() if r in self}
 
     def description_matches(self, words: list[str]) -> set[str]:
-        return {r for r in self.base.description_matches(words) if r in self.keep}
+        return {r for r in self.base.description_matches(words) if r in self}
+
+    def ids(self, *, types=None, since=None, until=None, weights=None) -> Iterator[str]:
+        return (r for r in self.base.ids(types=types, since=since, until=until, weights=weights)
+                if self.keep_id(r))
+
+    def close(self) -> None:
+        self.base.close()
 
     @property
     def kb(self) -> Any:
+        """The knowledge base of the underlying store, when it keeps one."""
         return getattr(self.base, "kb", None)
+
+
+class SubsetStore(FilteredStore):
+    """The records ``ids`` of ``base`` and the relations among them."""
+
+    def __init__(self, base: Store, ids: Iterable[str]) -> None:
+        super().__init__(base)
+        self.keep = {i for i in ids if i in base}
+
+    def keep_id(self, rid: str) -> bool:
+        return rid in self.keep
+
+    def __len__(self) -> int:
+        return len(self.keep)
+
+    def iter_ids(self) -> Iterator[str]:
+        if len(self.keep) * 20 < len(self.base):  # a small part of a big store
+            return iter(list(self.base.nodes(self.keep)))
+        return super().iter_ids()
+
+
+class AsOfStore(FilteredStore):
+    """The store as it stood on ``date``: records dated later, and relations dated
+    later or touching such records, are left out. Undated records and relations are
+    kept; dates compare at the precision both share (``2023`` keeps ``2023-11``)."""
+
+    def __init__(self, base: Store, date: str) -> None:
+        super().__init__(base)
+        bound = parse_date_bound(date)
+        if bound is None:
+            raise ValueError("as_of needs a date such as 2023 or 2023-03")
+        self.bound = bound
+        self.as_of_date = str(date)
+
+    def _dated_ok(self, date: str | None) -> bool:
+        return not date or date_in_bound(date, None, self.bound)
+
+    def keep_id(self, rid: str) -> bool:
+        try:
+            return self._dated_ok(self.base.node(rid).date)
+        except KeyError:
+            return False
+
+    def keep_edge(self, e: Edge) -> bool:
+        return self._dated_ok(e.date)
+
+    @property
+    def description(self) -> str:
+        return f"{self.base.description} as of {self.as_of_date}"
 
 
 def _root_kb(S: Store) -> Any:

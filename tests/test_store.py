@@ -1,0 +1,285 @@
+"""The store seam: the compiled store of YAML data, on-disk stores, streaming answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BAD, TINY
+
+
+@pytest.fixture
+def compiled(monkeypatch, tmp_path):
+    """Commands read the compiled store (not LINEAGE_STORE=:memory:) in a fresh cache dir."""
+    monkeypatch.delenv("LINEAGE_STORE", raising=False)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("LINEAGE_CACHE_DIR", str(cache))
+    return cache
+
+
+@pytest.fixture
+def data(tmp_path):
+    d = tmp_path / "data"
+    shutil.copytree(TINY, d)
+    return d
+
+
+def _show_name(run, data) -> str:
+    result = run("show", "vicuna-13b", "--json", data=data)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)["record"]["name"]
+
+
+# --- the compiled store of YAML data (it replaced the pickled load cache) --------------------
+
+
+def test_compiled_store_is_reused_and_follows_every_edit(run, compiled, data):
+    assert _show_name(run, data) == "Vicuna-13B"
+    [db] = list(compiled.glob("kb-*.db"))
+    assert _show_name(run, data) == "Vicuna-13B"
+    assert list(compiled.glob("kb-*.db")) == [db]  # reused, not rebuilt
+    # an edit that keeps the size and the modification time is still seen (content key)
+    f = data / "models.yaml"
+    st = f.stat()
+    f.write_text(f.read_text(encoding="utf-8").replace("name: Vicuna-13B", "name: Vicuna-13C"),
+                 encoding="utf-8")
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert f.stat().st_size == st.st_size and f.stat().st_mtime_ns == st.st_mtime_ns
+    assert _show_name(run, data) == "Vicuna-13C"
+    assert len(list(compiled.glob("kb-*.db"))) == 2
+
+
+def test_a_damaged_or_planted_compiled_store_is_rebuilt_not_trusted(run, compiled, data):
+    _show_name(run, data)
+    [db] = list(compiled.glob("kb-*.db"))
+    db.write_bytes(b"not a database at all" * 100)
+    assert _show_name(run, data) == "Vicuna-13B"
+    assert db.read_bytes().startswith(b"SQLite format 3")
+
+
+def test_a_cache_directory_others_can_write_is_refused(run, compiled, data):
+    compiled.mkdir(mode=0o700)
+    compiled.chmod(0o777)
+    result = run("show", "vicuna-13b", data=data)
+    assert result.exit_code == 0
+    assert "writable by others" in result.stderr and "chmod 700" in result.stderr
+    assert not list(compiled.glob("kb-*.db"))
+
+
+def test_the_cache_directory_is_created_private(run, compiled, data):
+    _show_name(run, data)
+    assert stat.S_IMODE(compiled.stat().st_mode) == 0o700
+
+
+def test_cache_off_keeps_the_data_in_memory(run, monkeypatch, tmp_path, data):
+    monkeypatch.delenv("LINEAGE_STORE", raising=False)
+    monkeypatch.setenv("LINEAGE_CACHE_DIR", "off")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert _show_name(run, data) == "Vicuna-13B"
+    assert not any(tmp_path.rglob("*.db"))
+
+
+def test_invalid_data_is_refused_every_time(run, compiled):
+    for _ in range(2):
+        result = run("ancestry", "a", data=BAD / "cycle.yaml")
+        assert result.exit_code == 1 and "cycle" in result.stderr
+    assert not list(compiled.glob("kb-*.db"))
+
+
+# --- on-disk stores: lineage index, --store ------------------------------------------------
+
+
+def test_index_then_query_gives_the_same_answers_as_the_yaml(run, tmp_path, data):
+    db = tmp_path / "kb.db"
+    built = run("index", "-o", str(db), data=data)
+    assert built.exit_code == 0 and "22 records" in built.output
+    for args in (["ancestry", "vicuna-13b", "--json"], ["descendants", "llama", "--json"],
+                 ["show", "alpaca-7b", "--json"], ["search", "llama", "--json"],
+                 ["path", "gpt-3", "chatgpt", "--json"], ["license", "alpaca-7b", "--json"]):
+        from_yaml = run(*args, data=data)
+        from_store = run("--store", str(db), *args, data=None)
+        assert from_store.exit_code == 0, from_store.output
+        assert json.loads(from_store.output) == json.loads(from_yaml.output), args
+
+
+def test_a_store_says_when_its_data_changed(run, tmp_path, data):
+    db = tmp_path / "kb.db"
+    assert run("index", "-o", str(db), data=data).exit_code == 0
+    assert "out of date" not in run("--store", str(db), "show", "llama", data=None).stderr
+    f = data / "models.yaml"
+    f.write_text(f.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    result = run("--store", str(db), "show", "llama", data=None)
+    assert result.exit_code == 0
+    assert "out of date" in result.stderr and "models.yaml changed" in result.stderr
+    assert f"lineage index --store {db}" in result.stderr
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: None, "no store at"),
+    (lambda p: p.write_text("hello", encoding="utf-8"), "is not a lineage store"),
+    (lambda p: p.mkdir(), "is a directory"),
+])
+def test_a_bad_store_path_is_one_line_and_exit_1(run, tmp_path, make, message):
+    path = tmp_path / "kb.db"
+    make(path)
+    result = run("--store", str(path), "show", "llama", data=None)
+    assert result.exit_code == 1
+    assert message in result.stderr and "lineage index" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_store_with_data_dirs_is_refused_with_the_fix(run, tmp_path, data):
+    db = tmp_path / "kb.db"
+    run("index", "-o", str(db), data=data)
+    result = run("--store", str(db), "show", "llama", data=data)
+    assert result.exit_code == 1 and "lineage index --store" in result.stderr
+
+
+def test_index_needs_a_path(run, monkeypatch):
+    monkeypatch.delenv("LINEAGE_STORE", raising=False)
+    result = run("index")
+    assert result.exit_code == 2 and "lineage index -o kb.db" in result.output
+
+
+def test_an_interrupted_build_leaves_the_previous_store_intact(tmp_path):
+    from graph.store.sqlite import SQLiteStore, build_store
+    from lineage.load import load
+
+    kb = load([TINY], shipped=False)
+    path = tmp_path / "kb.db"
+    build_store(path, kb.records.values()).close()
+    before = path.read_bytes()
+
+    def interrupted():
+        yield from list(kb.records.values())[:5]
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        build_store(path, interrupted())
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kb.db"]  # no temporary left
+    S = SQLiteStore(path)
+    assert len(S) == len(kb)
+
+
+def test_update_store_adds_records_and_refuses_dangling_ones(tmp_path):
+    from graph import query
+    from graph.store.sqlite import SQLiteStore, StoreError, build_store, update_store
+    from lineage.load import load, loads
+
+    path = tmp_path / "kb.db"
+    build_store(path, load([TINY], shipped=False).records.values()).close()
+    new = loads("""
+- id: vicuna-ft
+  type: model
+  name: Vicuna fine-tune
+  hub_ids: [me/vicuna-ft]
+  relations:
+    - {relation: finetune, target: vicuna-13b, sources: [{document: d, quote: q}]}
+""", check=False).records["vicuna-ft"]
+    assert update_store(path, [new]) == 1
+    S = SQLiteStore(path)
+    assert query.resolve(S, "hf:me/vicuna-ft") == "vicuna-ft"
+    assert query.ancestors(S, "vicuna-ft", weights_only=True) == ["vicuna-13b", "llama-13b",
+                                                                   "llama"]
+    dangling = new.model_copy(update={"id": "orphan", "name": "Orphan", "hub_ids": [],
+                                      "relations": [new.relations[0].model_copy(
+                                          update={"target": "no-such-model"})]})
+    S.close()
+    with pytest.raises(StoreError, match="no-such-model"):
+        update_store(path, [dangling])
+    assert "orphan" not in SQLiteStore(path)
+
+
+# --- names at scale -------------------------------------------------------------------------
+
+
+def test_the_trigram_index_finds_what_a_full_scan_finds(tmp_path, monkeypatch):
+    """Above SCAN_LIMIT labels, suggestions and substrings go through the FTS5 index."""
+    from graph.store import sqlite as sq
+    from graph.store.memory import MemoryStore
+    from lineage.load import load
+
+    kb = load([TINY], shipped=False)
+    mem = MemoryStore(kb)
+    S = sq.build_store(tmp_path / "kb.db", kb.records.values())
+    monkeypatch.setattr(sq, "SCAN_LIMIT", 0)
+    for key in ("llama", "vicuna", "davinci", "gpt"):
+        assert S.label_matches(key) == mem.label_matches(key), key
+    for typo in ("vicunna", "alpacca", "chatgtp", "llama13"):
+        assert S.suggest(typo)[:1] == mem.suggest(typo)[:1], typo
+    assert S.description_matches(["instruction"]) == mem.description_matches(["instruction"])
+
+
+# --- streaming and limits ---------------------------------------------------------------------
+
+
+def test_jsonl_streams_the_same_answer_as_json(run):
+    whole = json.loads(run("descendants", "llama", "--json").output)
+    result = run("descendants", "llama", "--jsonl")
+    assert result.exit_code == 0
+    lines = [json.loads(x) for x in result.output.splitlines()]
+    assert [x["kind"] for x in lines[:1]] == ["node"] and lines[-1]["kind"] == "summary"
+    nodes = [x for x in lines if x["kind"] == "node"]
+    edges = [x for x in lines if x["kind"] == "edge"]
+    assert {n["id"]: n["depth"] for n in nodes} == {n["id"]: n["depth"] for n in whole["nodes"]}
+    assert len(edges) == len(whole["edges"]) == lines[-1]["edges"]
+    assert lines[-1]["nodes"] == len(nodes) and lines[-1]["truncated"] == 0
+
+
+def test_limit_keeps_the_nearest_and_says_how_many_were_left_out(run):
+    whole = json.loads(run("descendants", "llama", "--json").output)
+    assert len(whole["nodes"]) > 3
+    text = run("descendants", "llama", "--limit", "3")
+    assert text.exit_code == 0
+    assert f"{len(whole['nodes']) - 3} more records not shown (--limit)" in text.output
+    lines = [json.loads(x) for x in run("descendants", "llama", "--jsonl", "--limit", "3")
+             .output.splitlines()]
+    assert lines[-1]["nodes"] == 3 and lines[-1]["truncated"] == len(whole["nodes"]) - 3
+    ids = {x["id"] for x in lines if x["kind"] == "node"}
+    assert all(e["source"] in ids and e["target"] in ids for e in lines if e["kind"] == "edge")
+
+
+def test_json_and_jsonl_together_are_a_usage_error(run):
+    result = run("ancestry", "vicuna-13b", "--json", "--jsonl")
+    assert result.exit_code == 2 and "--json or --jsonl" in result.output
+
+
+def test_the_tree_caps_a_large_fan_out(tiny_graph):
+    from graph import query, render
+
+    result = query.descendancy(tiny_graph, "llama")
+    kids = [e for e in result.edges if e.target == "llama"]
+    assert len(kids) >= 2
+    text = render.tree(tiny_graph, result, fanout=1)
+    assert f"... and {len(kids) - 1} more (use --limit / --jsonl)" in text
+
+
+def test_a_hostile_name_prints_as_one_line(run, tmp_path):
+    data = tmp_path / "evil.yaml"
+    data.write_text('- {id: evil, type: model, name: "ok\\u202eevil", aliases: [x],'
+                    ' sources: [{document: d, quote: q}]}\n', encoding="utf-8")
+    result = run("list", data=data)
+    assert result.exit_code == 0
+    assert "\u202e" not in result.output and "\\u202e" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_library_store_paths_are_the_same_for_both_backends(tmp_path):
+    from graph import query
+    from lineage.load import load
+    from tests.support import make_store
+
+    kb = load([TINY], shipped=False)
+    mem, disk = make_store(kb, "memory"), make_store(kb, "sqlite")
+    for rid in mem.iter_ids():
+        for fn in (query.ancestry, query.descendancy):
+            a, b = fn(mem, rid), fn(disk, rid)
+            assert (a.nodes, a.edges, a.depth) == (b.nodes, b.edges, b.depth), rid
+        assert mem.record(rid) == disk.record(rid)
+    assert Path(disk.path).exists()
