@@ -25,6 +25,8 @@ __all__ = [
     "edge_json",
     "lineage_json",
     "iter_lineage_jsonl",
+    "node_jsonl",
+    "jsonl_dump",
     "paths_json",
     "nodes_json",
     "record_json",
@@ -85,17 +87,35 @@ def lineage_json(S: Store, result: Lineage) -> dict[str, Any]:
     }
 
 
+def jsonl_dump(obj: dict[str, Any]) -> str:
+    """One JSON line: compact, UTF-8 (not ASCII-escaped)."""
+    import json
+
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def node_jsonl(n: Any, depth: int) -> str:
+    """The ``node`` line of ``--jsonl`` for a :class:`~graph.store.base.Node`."""
+    return jsonl_dump({"kind": "node", "id": n.id, "name": n.name, "type": n.type,
+                       "aliases": list(n.aliases), "date": n.date, "depth": depth,
+                       "weights": n.weights, "hub_ids": list(n.hub_ids)})
+
+
 def iter_lineage_jsonl(S: Store, node: str, *, up: bool = True, depth: int | None = None,
                        relations: Any = None, weights_only: bool = False,
                        limit: int | None = None) -> Any:
     """Stream a lineage walk as JSON lines, level by level, as it goes.
 
-    Each line is one object with a ``kind``: ``"node"`` (the keys of ``nodes``
-    in the ``--json`` contract, less ``developers``, plus ``depth``), ``"edge"``
-    (the keys of ``edges``), and last ``"summary"`` (``nodes``, ``edges``,
-    ``truncated``). The root comes first; then, level by level, each record
-    reached and the relations followed. With ``limit``, at most that many
-    records (the root included) and the relations among them.
+    Each line is one object with a ``kind``: ``"node"`` (``id``, ``name``,
+    ``type``, ``aliases``, ``date``, ``depth``, ``weights``, ``hub_ids``),
+    ``"edge"`` (the keys of ``edges`` in the ``--json`` contract), and last
+    ``"summary"`` (``nodes``, ``edges``, ``truncated``). The root comes first;
+    then, level by level, each record reached and the relations followed. With
+    ``limit``, at most that many records (the root included) and the relations
+    among them; ``truncated`` counts the records left out.
+
+    A store with a native ``lineage_jsonl_levels`` (the SQLite store) builds the
+    lines itself; the answer is the same.
 
     >>> import json
     >>> from graph.query import example_store
@@ -103,49 +123,39 @@ def iter_lineage_jsonl(S: Store, node: str, *, up: bool = True, depth: int | Non
     >>> [(x["kind"], x.get("id") or x.get("source")) for x in lines]
     [('node', 'llama'), ('node', 'llama-7b'), ('edge', 'llama-7b'), ('node', 'alpaca-7b'), ('edge', 'alpaca-7b'), ('summary', None)]
     """
-    import json
+    from .query import iter_lineage, relation_kinds
 
-    from .query import iter_lineage
+    yield node_jsonl(S.node(node), 0)
+    native = getattr(S, "lineage_jsonl_levels", None)
+    if native is not None:
+        levels = native(node, up, relation_kinds(relations, weights_only=weights_only), depth)
+    else:
+        def rows(level: int, edges: list[Edge]):
+            for e in edges:
+                near, far = (e.source, e.target) if up else (e.target, e.source)
+                yield (near, far, lambda e=e: jsonl_dump({"kind": "edge", **edge_json(e)}),
+                       lambda far=far: node_jsonl(S.node(far), level))
 
-    def dump(obj: dict[str, Any]) -> str:
-        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-
-    def node_line(n: Any, level: int) -> str:
-        out = {"kind": "node", "id": n.id, "name": n.name, "type": n.type,
-               "aliases": list(n.aliases), "date": n.date, "depth": level}
-        if n.weights is not None:
-            out["weights"] = n.weights
-        if n.hub_ids:
-            out["hub_ids"] = list(n.hub_ids)
-        return dump(out)
-
-    yield node_line(S.node(node), 0)
-    seen = {node}
+        levels = ((level, rows(level, edges)) for level, edges in iter_lineage(
+            S, node, up=up, depth=depth, relations=relations, weights_only=weights_only))
     emitted = {node}
-    n_edges, truncated = 0, 0
-    for level, edges in iter_lineage(S, node, up=up, depth=depth, relations=relations,
-                                     weights_only=weights_only):
-        new = []
-        for e in edges:
-            other = e.target if up else e.source
-            if other not in seen:
-                seen.add(other)
-                if limit is not None and len(emitted) + len(new) >= limit:
+    seen = {node}
+    n_edges = truncated = 0
+    for _, level_rows in levels:
+        for near, far, edge_line, node_line in level_rows:
+            if far not in seen:
+                seen.add(far)
+                if limit is not None and len(emitted) >= limit:
                     truncated += 1
                 else:
-                    new.append(other)
-        nodes = S.nodes(new)
-        for e in edges:
-            other = e.target if up else e.source
-            if other in nodes and other not in emitted:
-                emitted.add(other)
-                yield node_line(nodes[other], level)
-            if other in emitted:
-                yield dump({"kind": "edge", **edge_json(e)})
+                    emitted.add(far)
+                    yield node_line if isinstance(node_line, str) else node_line()
+            if near in emitted and far in emitted:
+                yield edge_line if isinstance(edge_line, str) else edge_line()
                 n_edges += 1
-    yield dump({"kind": "summary", "schema_version": SCHEMA_VERSION,
-                "query": "ancestors" if up else "descendants", "root": node,
-                "nodes": len(emitted), "edges": n_edges, "truncated": truncated})
+    yield jsonl_dump({"kind": "summary", "schema_version": SCHEMA_VERSION,
+                      "query": "ancestors" if up else "descendants", "root": node,
+                      "nodes": len(emitted), "edges": n_edges, "truncated": truncated})
 
 
 def paths_json(S: Store, source: str, target: str,

@@ -283,3 +283,18 @@ def test_library_store_paths_are_the_same_for_both_backends(tmp_path):
             assert (a.nodes, a.edges, a.depth) == (b.nodes, b.edges, b.depth), rid
         assert mem.record(rid) == disk.record(rid)
     assert Path(disk.path).exists()
+
+
+def test_native_jsonl_lines_equal_the_generic_ones_on_the_shipped_data(shipped_kb):
+    """The SQLite store builds --jsonl lines in SQL; they mean exactly what Python builds."""
+    from graph.serialize import iter_lineage_jsonl
+    from tests.support import make_store
+
+    mem, disk = make_store(shipped_kb, "memory"), make_store(shipped_kb, "sqlite")
+    assert hasattr(disk, "lineage_jsonl_levels") and not hasattr(mem, "lineage_jsonl_levels")
+    for rid in mem.iter_ids():
+        for up in (True, False):
+            for limit in (None, 3):
+                a = [json.loads(x) for x in iter_lineage_jsonl(mem, rid, up=up, limit=limit)]
+                b = [json.loads(x) for x in iter_lineage_jsonl(disk, rid, up=up, limit=limit)]
+                assert a == b, (rid, up, limit)

@@ -30,6 +30,7 @@ from typing import Any
 
 from lineage.errors import LineageError
 from lineage.names import close_matches, normalize, record_labels
+from lineage.vocab import DATA_RELATIONS, WEIGHT_RELATIONS
 
 from .base import Edge, Node, Store, date_in_bound, next_frontier
 from .memory import record_body, record_node, relation_edge
@@ -100,8 +101,24 @@ def code_version() -> str:
     return h.hexdigest()[:16]
 
 
-def _loads(text: str | None) -> Any:
-    return json.loads(text) if text else None
+_CATEGORY_SQL = ("CASE WHEN e.relation IN ({}) THEN 'weights' WHEN e.relation IN ({}) "
+                 "THEN 'data' ELSE 'knowledge' END").format(
+    ",".join(f"'{k}'" for k in WEIGHT_RELATIONS), ",".join(f"'{k}'" for k in DATA_RELATIONS))
+
+_EDGE_OBJECT = (
+    "json_object('kind', 'edge', 'source', e.src, 'target', e.dst, 'relation', e.relation, "
+    f"'category', {_CATEGORY_SQL}, 'confidence', e.confidence, "
+    "'sources', json_extract(e.body, '$.sources'), "
+    "'techniques', coalesce(json_extract(e.body, '$.techniques'), json_array()), "
+    "'note', json_extract(e.body, '$.note'), 'date', e.date)")
+_EDGE_JSONL = (  # the --jsonl edge line (graph.serialize.edge_json), made by SQLite
+    f"CASE WHEN e.relation = 'evaluated_on' THEN json_set({_EDGE_OBJECT}, "
+    "'$.score', json_extract(e.body, '$.score'), '$.metric', json_extract(e.body, '$.metric'), "
+    f"'$.setting', json_extract(e.body, '$.setting')) ELSE {_EDGE_OBJECT} END")
+_NODE_JSONL = (  # the --jsonl node line (graph.serialize.node_jsonl); ?1 is the depth
+    "json_object('kind', 'node', 'id', r.id, 'name', r.name, 'type', r.type, "
+    "'aliases', json(r.aliases), 'date', r.date, 'depth', ?1, 'weights', r.weights, "
+    "'hub_ids', json(r.hub_ids))")
 
 
 class SQLiteStore(Store):
@@ -150,8 +167,9 @@ class SQLiteStore(Store):
 
     @staticmethod
     def _node(row: Sequence[Any]) -> Node:
-        return Node(row[0], row[1], row[2], tuple(json.loads(row[3])), row[4], row[5],
-                    tuple(json.loads(row[6])))
+        aliases, hub = row[3], row[6]
+        return Node(row[0], row[1], row[2], () if aliases == "[]" else tuple(json.loads(aliases)),
+                    row[4], row[5], () if hub == "[]" else tuple(json.loads(hub)))
 
     def node(self, rid: str) -> Node:
         n = self._nodes.get(rid)
@@ -202,13 +220,13 @@ class SQLiteStore(Store):
         src, dst, rel, pos, conf, body = row
         return Edge.from_body(src, dst, rel, conf, pos, json.loads(body))
 
-    def _kinds_sql(self, kinds: Iterable[str] | None) -> tuple[str, list[str]]:
+    def _kinds_sql(self, kinds: Iterable[str] | None, prefix: str = "") -> tuple[str, list[str]]:
         if kinds is None:
             return "", []
         ks = list(dict.fromkeys(kinds))
         if not ks:
             return " AND 0", []
-        return f" AND relation IN ({','.join('?' * len(ks))})", ks
+        return f" AND {prefix}relation IN ({','.join('?' * len(ks))})", ks
 
     def iter_edges(self) -> Iterator[Edge]:
         for row in self.db.execute("SELECT e.src, e.dst, e.relation, e.pos, e.confidence, e.body "
@@ -228,51 +246,93 @@ class SQLiteStore(Store):
             "SELECT src, dst, relation, pos, confidence, body FROM edges "
             f"WHERE dst=?{ksql} ORDER BY src, pos", [rid, *args])]
 
+    def _frontier_rows(self, frontier: list[str], up: bool, ksql: str, kargs: list[str],
+                       columns: str, args: Sequence[Any] = ()) -> list[tuple]:
+        """``columns`` of the edges leaving ``frontier`` (towards ancestors when ``up``),
+        in walk order: by frontier position, then as the data states them. ``e`` is the
+        edge, ``r`` the record at its far end."""
+        near, far = ("src", "dst") if up else ("dst", "src")
+        db = self.db
+        if len(frontier) <= 300:
+            # a short frontier: an IN list (a join would first build a Bloom filter over
+            # the whole edge index), ordered here
+            rank = {n: i for i, n in enumerate(frontier)}
+            rows = db.execute(
+                f"SELECT e.src, e.dst, e.pos, {columns} FROM edges e "
+                f"JOIN records r ON r.id = e.{far} "
+                f"WHERE e.{near} IN ({','.join('?' * len(frontier))}){ksql}",
+                [*args, *frontier, *kargs]).fetchall()
+            if up:
+                rows.sort(key=lambda r: (rank[r[0]], r[2]))
+            else:
+                rows.sort(key=lambda r: (rank[r[1]], r[0], r[2]))
+            return rows
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS frontier(ord INTEGER PRIMARY KEY, id TEXT)")
+        db.execute("DELETE FROM temp.frontier")
+        db.executemany("INSERT INTO temp.frontier(ord, id) VALUES (?, ?)", enumerate(frontier))
+        order = "f.ord, e.pos" if up else "f.ord, e.src, e.pos"
+        try:
+            return db.execute(
+                f"SELECT e.src, e.dst, e.pos, {columns} "
+                f"FROM temp.frontier f CROSS JOIN edges e ON e.{near} = f.id "
+                f"JOIN records r ON r.id = e.{far} WHERE 1{ksql} ORDER BY {order}",
+                [*args, *kargs]).fetchall()
+        finally:
+            db.execute("DELETE FROM temp.frontier")
+
     def closure_levels(self, rid: str, up: bool, kinds: Sequence[str],
                        depth: int | None) -> Iterator[list[Edge]]:
         """Native breadth-first closure: yield the edges followed at each level.
 
         The same edges in the same order as the generic walk in
-        :func:`graph.query.ancestry`, one SQL query per level (a temporary
-        table holds the frontier), so a hub's 200,000 descendants take a few
-        queries, not 200,000.
+        :func:`graph.query.ancestry`, one SQL query per level, so a hub's 200,000
+        descendants take a few queries, not 200,000. The records reached are read
+        in the same query (and kept for :meth:`node`).
         """
-        db = self.db
-        ksql, kargs = self._kinds_sql(kinds)
-        near, far = ("src", "dst") if up else ("dst", "src")
-        order = "f.ord, e.pos" if up else "f.ord, e.src, e.pos"
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS frontier(ord INTEGER PRIMARY KEY, id TEXT)")
+        ksql, kargs = self._kinds_sql(kinds, "e.")
         seen = {rid}
         frontier = [rid]
         level = 0
-        try:
-            while frontier and (depth is None or level < depth):
-                if len(frontier) <= 300:
-                    # a short frontier: an IN list (a join would first build a Bloom
-                    # filter over the whole edge index), ordered here
-                    rank = {n: i for i, n in enumerate(frontier)}
-                    rows = db.execute(
-                        "SELECT src, dst, relation, pos, confidence, body FROM edges "
-                        f"WHERE {near} IN ({','.join('?' * len(frontier))}){ksql}",
-                        [*frontier, *kargs]).fetchall()
-                    if up:
-                        rows.sort(key=lambda r: (rank[r[0]], r[3]))
-                    else:
-                        rows.sort(key=lambda r: (rank[r[1]], r[0], r[3]))
-                else:
-                    db.execute("DELETE FROM temp.frontier")
-                    db.executemany("INSERT INTO temp.frontier(ord, id) VALUES (?, ?)",
-                                   enumerate(frontier))
-                    rows = db.execute(
-                        "SELECT e.src, e.dst, e.relation, e.pos, e.confidence, e.body "
-                        f"FROM temp.frontier f CROSS JOIN edges e ON e.{near} = f.id "
-                        f"WHERE 1{ksql} ORDER BY {order}", kargs).fetchall()
-                edges = [self._edge(r) for r in rows]
-                yield edges
-                frontier = next_frontier(edges, up, seen)
-                level += 1
-        finally:
-            db.execute("DELETE FROM temp.frontier")
+        while frontier and (depth is None or level < depth):
+            rows = self._frontier_rows(
+                frontier, up, ksql, kargs, "e.relation, e.confidence, e.body, "
+                "r.id, r.type, r.name, r.aliases, r.date, r.weights, r.hub_ids")
+            edges = []
+            for src, dst, pos, rel, conf, body, *node in rows:
+                edges.append(Edge.from_body(src, dst, rel, conf, pos, json.loads(body)))
+                if node[0] not in self._nodes:
+                    self._nodes[node[0]] = self._node(node)
+            yield edges
+            frontier = next_frontier(edges, up, seen)
+            level += 1
+
+    def lineage_jsonl_levels(self, rid: str, up: bool, kinds: Sequence[str],
+                             depth: int | None) -> Iterator[tuple[int, list[tuple]]]:
+        """The walk of :meth:`closure_levels` with its ``--jsonl`` lines made by SQLite:
+        per level, ``(near, far, edge line, node line of the far end)`` in walk order.
+
+        What :func:`graph.serialize.iter_lineage_jsonl` builds from edges and nodes,
+        built in C instead of in Python, for hubs with hundreds of thousands of
+        descendants.
+        """
+        ksql, kargs = self._kinds_sql(kinds, "e.")
+        seen = {rid}
+        frontier = [rid]
+        level = 0
+        while frontier and (depth is None or level < depth):
+            level += 1
+            rows = self._frontier_rows(frontier, up, ksql, kargs,
+                                       f"{_EDGE_JSONL}, {_NODE_JSONL}", (level,))
+            out = []
+            nxt = []
+            for src, dst, _pos, edge_line, node_line in rows:
+                near, far = (src, dst) if up else (dst, src)
+                out.append((near, far, edge_line, node_line))
+                if far not in seen:
+                    seen.add(far)
+                    nxt.append(far)
+            yield level, out
+            frontier = nxt
 
     # --- names -----------------------------------------------------------------
     def lookup(self, name: str) -> str | None:
