@@ -536,11 +536,14 @@ def _geometry(G: nx.MultiDiGraph, nodes: Sequence[str],
     ranked = sorted(core, key=lambda n: (-importance[n], n))
     top = set(ranked[: max(8, len(core) // 4)]) if many else set()
     font, width = {}, {}
+    # a page opens fitted to its records, so the more there are the smaller each is drawn:
+    # the headline labels grow with the square root of the lineage view's size to stay legible
+    grow_top = max(1.0, math.sqrt(len(core) / 150)) if not compact else 1.0
     for n in nodes:
         t = G.nodes[n]["type"]
         if n in top and importance[n] >= 2.5:
             font[n] = int(min(30, 17 + 3.0 * math.sqrt(importance[n])) if compact else
-                          min(56, 24 + 6.0 * math.sqrt(importance[n])))
+                          grow_top * min(56, 24 + 6.0 * math.sqrt(importance[n])))
         elif t in _CORE and many and compact:
             font[n] = 14 if t == "dataset" else 15
         elif t in _CORE and many:
