@@ -610,14 +610,14 @@ def _kb_records(kb: KnowledgeBase) -> Iterator[tuple[Record, _Kept]]:
 
 
 def _store_records(S: Any) -> Iterator[tuple[Record, _Kept]]:
-    from .store.views import pydantic_record
+    from .store.views import iter_pydantic_records
 
-    for n in sorted(S.iter_ids()):
-        rec = pydantic_record(S, n)
-        present = {e.key for e in S.out_edges(n)}
+    view = hasattr(S, "base")  # as_of, focus ...: keep only the relations the view keeps
+    for rec in iter_pydantic_records(S):
+        present = {e.key for e in S.out_edges(rec.id)} if view else None
         kept = [(k, r, [t for t in r.techniques if t in S])
                 for k, r in enumerate(rec.relations)
-                if f"{r.relation}:{k}" in present]
+                if present is None or f"{r.relation}:{k}" in present]
         yield rec, kept
 
 
@@ -855,6 +855,11 @@ def write_rdf(source: Exportable, path: str | Path, fmt: str = "turtle", *,
     ------
     RdfError, OutputError
     """
+    if fmt == "nt":  # streamed: never the whole file in memory
+        from lineage.output import write_chunks_atomic
+
+        write_chunks_atomic(path, (c.encode("utf-8") for c in iter_ntriples(source, base=base)))
+        return
     text = to_rdf(source, fmt, base=base)
     write_text_atomic(path, text)
 

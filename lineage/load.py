@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from .errors import DataError, Problem, UnknownRecordError
 from .names import NameIndex, record_labels
@@ -27,10 +27,10 @@ from .records import (
     LINEAGE_RELATIONS,
     RECORD_TYPES,
     RELATION_RULES,
-    Item,
     Record,
     StandaloneRelation,
     date_key,
+    item_adapter,
 )
 
 __all__ = [
@@ -51,14 +51,6 @@ from .layers import SHIPPED_DATA, data_files  # noqa: E402,F401  (re-exported)
 ENV_DATA_DIR = "LINEAGE_DATA_DIR"
 """Environment variable naming extra data directories (``os.pathsep``-separated)."""
 
-_ITEM: TypeAdapter[Any] | None = None  # built on first use
-
-
-def _item_adapter() -> TypeAdapter[Any]:
-    global _ITEM
-    if _ITEM is None:
-        _ITEM = TypeAdapter(Item)
-    return _ITEM
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -473,7 +465,7 @@ def _validate_item(item: Any, display: str, lines: dict, i: int, problems: list[
                                 f"Use one of: {', '.join(RECORD_TYPES)}, relation{hint}."))
         return None
     try:
-        return _item_adapter().validate_python(item)
+        return item_adapter().validate_python(item)
     except ValidationError as e:
         fields = _record_fields(item)
         for err in e.errors():

@@ -19,13 +19,14 @@ import re
 import secrets
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import OutputError
 
-__all__ = ["write_text_atomic", "write_bytes_atomic", "replacing", "printable"]
+__all__ = ["write_text_atomic", "write_bytes_atomic", "write_chunks_atomic", "replacing",
+           "printable"]
 
 _STALE_AFTER = 3600.0
 """Seconds after which a leftover temporary file is removed even if its writer may live."""
@@ -98,6 +99,19 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
         When ``path`` is a directory, its directory does not exist, or it
         cannot be written (one line, with the fix).
     """
+    write_chunks_atomic(path, [data])
+
+
+def write_chunks_atomic(path: str | Path, chunks: Iterable[bytes]) -> None:
+    """Write ``chunks`` to ``path`` as they come, as safely as :func:`write_bytes_atomic`:
+    a large export streams to the file without being held in memory first.
+
+    Raises
+    ------
+    OutputError
+        When ``path`` is a directory, its directory does not exist, or it
+        cannot be written (one line, with the fix).
+    """
     path = Path(path)
     target = Path(os.path.realpath(path))  # follow symbolic links: keep the link
     try:
@@ -112,14 +126,16 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     if st is not None and not stat.S_ISREG(st.st_mode):  # a device, FIFO ...: no rename
         try:
             with open(target, "wb") as fh:
-                fh.write(data)
+                for chunk in chunks:
+                    fh.write(chunk)
         except OSError as e:
             raise _fail(path, e) from None
         return
     try:
         with replacing(path) as tmp:
             with open(tmp, "wb") as fh:
-                fh.write(data)
+                for chunk in chunks:
+                    fh.write(chunk)
                 fh.flush()
                 os.fsync(fh.fileno())
             if st is not None:  # keep the mode (and, where allowed, the owner) of the file

@@ -570,3 +570,16 @@ Item = Annotated[
     Field(discriminator="type"),
 ]
 """One item of a data file: a record, or a standalone relation."""
+
+_ITEM_ADAPTER: Any = None
+
+
+def item_adapter() -> Any:
+    """The validator of one data-file item (a :class:`pydantic.TypeAdapter` of ``Item``),
+    built on first use: a query that never validates never pays for it."""
+    global _ITEM_ADAPTER
+    if _ITEM_ADAPTER is None:
+        from pydantic import TypeAdapter
+
+        _ITEM_ADAPTER = TypeAdapter(Item)
+    return _ITEM_ADAPTER

@@ -39,7 +39,7 @@ __all__ = ["SQLiteStore", "SCHEMA_VERSION", "StoreError", "build_store", "update
            "code_version",
            "write_records"]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 SCAN_LIMIT = 5_000
 """Below this many labels, suggestions and short substrings scan every label
 (exactly what the in-memory store does); above it they go through the trigram index."""
@@ -51,7 +51,7 @@ class StoreError(LineageError):
     """A store file that cannot be opened, read or written."""
 
 
-_SCHEMA = """
+_TABLES = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE files(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT)
     WITHOUT ROWID;
@@ -59,22 +59,28 @@ CREATE TABLE records(
     rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, name TEXT NOT NULL,
     aliases TEXT NOT NULL, date TEXT, weights TEXT, hub_ids TEXT NOT NULL,
     description TEXT, body TEXT NOT NULL, file TEXT, line INTEGER);
-CREATE INDEX records_type_date ON records(type, date);
-CREATE INDEX records_date ON records(date);
 CREATE TABLE edges(
-    eid INTEGER PRIMARY KEY, src TEXT NOT NULL, dst TEXT NOT NULL, relation TEXT NOT NULL,
-    pos INTEGER NOT NULL, confidence TEXT NOT NULL, date TEXT, body TEXT NOT NULL);
-CREATE INDEX edges_src ON edges(src, pos);
-CREATE INDEX edges_dst ON edges(dst, src, pos);
+    dst TEXT NOT NULL, src TEXT NOT NULL, pos INTEGER NOT NULL, relation TEXT NOT NULL,
+    confidence TEXT NOT NULL, date TEXT, body TEXT NOT NULL,
+    PRIMARY KEY (dst, src, pos)) WITHOUT ROWID;
 CREATE TABLE labels(lid INTEGER PRIMARY KEY, key TEXT NOT NULL, rid TEXT NOT NULL,
     kind INTEGER NOT NULL);
-CREATE INDEX labels_key ON labels(key, kind, lid);
-CREATE INDEX labels_rid ON labels(rid);
 CREATE VIRTUAL TABLE labels_fts USING fts5(key, content='labels', content_rowid='lid',
     tokenize='trigram');
 CREATE VIRTUAL TABLE descr_fts USING fts5(description, content='records', content_rowid='rid',
     tokenize='trigram');
 """
+"""Edges are kept in the order of their target (a record's in-edges, which a descendants
+walk reads, lie together on disk); an index gives each record's out-edges."""
+
+_INDEXES = """
+CREATE INDEX records_type_date ON records(type, date);
+CREATE INDEX records_date ON records(date);
+CREATE INDEX edges_src ON edges(src, pos);
+CREATE INDEX labels_key ON labels(key, kind, lid);
+CREATE INDEX labels_rid ON labels(rid);
+"""
+"""Built after a bulk load (faster than keeping them up to date row by row)."""
 
 
 _CODE_FILES = (
@@ -210,6 +216,20 @@ class SQLiteStore(Store):
     def iter_ids(self) -> Iterator[str]:
         for (rid,) in self.db.execute("SELECT id FROM records ORDER BY rid"):
             yield rid
+
+    def iter_sorted_records(self) -> Iterator[tuple[dict[str, Any], list[Edge]]]:
+        """Every record's body and out-edges, sorted by id, in one pass over two cursors
+        (memory stays flat however large the store)."""
+        edges = self.db.cursor().execute(
+            "SELECT src, dst, relation, pos, confidence, body FROM edges ORDER BY src, pos")
+        pending = edges.fetchone()
+        for rid, body in self.db.cursor().execute("SELECT id, body FROM records ORDER BY id"):
+            mine = []
+            while pending is not None and pending[0] <= rid:
+                if pending[0] == rid:
+                    mine.append(self._edge(pending))
+                pending = edges.fetchone()
+            yield json.loads(body), mine
 
     def edge_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM edges").fetchone()[0]
@@ -364,15 +384,27 @@ class SQLiteStore(Store):
             return []
         if self._label_count() <= SCAN_LIMIT:
             return close_matches(key, self._index_pairs(), n)
-        grams = list(dict.fromkeys(key[i:i + 3] for i in range(max(1, len(key) - 2))))
         if len(key) < 3:
             rows = self.db.execute("SELECT key, rid FROM labels WHERE key >= ? AND key < ? "
                                    "LIMIT 500", (key, key + _MAXCHAR)).fetchall()
-        else:
-            match = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
-            rows = self.db.execute(
-                "SELECT l.key, l.rid FROM (SELECT rowid FROM labels_fts WHERE labels_fts MATCH ? "
-                "ORDER BY rank LIMIT 400) m JOIN labels l ON l.lid = m.rowid", (match,)).fetchall()
+            return close_matches(key, rows, n)
+        # candidates: the labels sharing one of the name's rarest trigrams (a misspelling
+        # leaves most of them intact), then ranked as the in-memory index ranks them
+        self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.labels_vocab "
+                        "USING fts5vocab(main, labels_fts, row)")
+        counts = []
+        for g in dict.fromkeys(key[i:i + 3] for i in range(len(key) - 2)):
+            row = self.db.execute("SELECT doc FROM temp.labels_vocab WHERE term = ?",
+                                  (g,)).fetchone()
+            if row:
+                counts.append((row[0], g))
+        rare = [g for _, g in sorted(counts)[:4]]
+        if not rare:
+            return []
+        match = " OR ".join('"' + g.replace('"', '""') + '"' for g in rare)
+        rows = self.db.execute(
+            "SELECT l.key, l.rid FROM (SELECT rowid FROM labels_fts WHERE labels_fts MATCH ? "
+            "LIMIT 2000) m JOIN labels l ON l.lid = m.rowid", (match,)).fetchall()
         return close_matches(key, rows, n)
 
     def label_matches(self, key: str) -> dict[str, int]:
@@ -481,12 +513,15 @@ def _edge_rows(rec: Any, known: Callable[[str], bool]) -> Iterator[tuple]:
 
 def write_records(db: sqlite3.Connection, records: Sequence[Any],
                   origins: Callable[[str], tuple[str, int | None] | None],
-                  known: Callable[[str], bool] | None = None) -> None:
+                  known: Callable[[str], bool] | None = None, *, bulk: bool = False) -> None:
     """Insert or replace ``records`` (pydantic records) with their relations and labels.
 
     Runs inside the caller's transaction. A replaced record's relations and
-    labels are replaced with it.
+    labels are replaced with it. ``bulk`` (a fresh store being built) writes
+    relations to the ``edges_load`` staging table and leaves the full-text
+    indexes to be rebuilt once at the end.
     """
+    edges = "edges_load" if bulk else "edges"
     ids = [r.id for r in records]
     keep_rid: dict[str, int] = {}  # a replaced record keeps its place in definition order
     for i in range(0, len(ids), 900):
@@ -494,16 +529,22 @@ def write_records(db: sqlite3.Connection, records: Sequence[Any],
         q = ",".join("?" * len(chunk))
         old = db.execute(f"SELECT rid, description, id FROM records WHERE id IN ({q})",
                          chunk).fetchall()
+        if not old:
+            continue
+        gone = [rec_id for _, _, rec_id in old]
+        q = ",".join("?" * len(gone))
         for rid, desc, rec_id in old:
             keep_rid[rec_id] = rid
-            db.execute("INSERT INTO descr_fts(descr_fts, rowid, description) "
-                       "VALUES ('delete', ?, ?)", (rid, desc))
-        for lid, key in db.execute(f"SELECT lid, key FROM labels WHERE rid IN ({q})", chunk):
-            db.execute("INSERT INTO labels_fts(labels_fts, rowid, key) VALUES ('delete', ?, ?)",
-                       (lid, key))
-        db.execute(f"DELETE FROM labels WHERE rid IN ({q})", chunk)
-        db.execute(f"DELETE FROM edges WHERE src IN ({q})", chunk)
-        db.execute(f"DELETE FROM records WHERE id IN ({q})", chunk)
+            if not bulk:
+                db.execute("INSERT INTO descr_fts(descr_fts, rowid, description) "
+                           "VALUES ('delete', ?, ?)", (rid, desc))
+        if not bulk:
+            for lid, key in db.execute(f"SELECT lid, key FROM labels WHERE rid IN ({q})", gone):
+                db.execute("INSERT INTO labels_fts(labels_fts, rowid, key) "
+                           "VALUES ('delete', ?, ?)", (lid, key))
+        db.execute(f"DELETE FROM labels WHERE rid IN ({q})", gone)
+        db.execute(f"DELETE FROM {edges} WHERE src IN ({q})", gone)
+        db.execute(f"DELETE FROM records WHERE id IN ({q})", gone)
     db.executemany(
         "INSERT INTO records(rid, id, type, name, aliases, date, weights, hub_ids, description, "
         "body, file, line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -511,20 +552,23 @@ def write_records(db: sqlite3.Connection, records: Sequence[Any],
     if known is None:
         def known(t: str) -> bool:
             return db.execute("SELECT 1 FROM records WHERE id=?", (t,)).fetchone() is not None
-    db.executemany("INSERT INTO edges(src, dst, relation, pos, confidence, date, body) "
+    db.executemany(f"INSERT INTO {edges}(src, dst, relation, pos, confidence, date, body) "
                    "VALUES (?,?,?,?,?,?,?)",
                    (row for r in records for row in _edge_rows(r, known)))
+    first_label = db.execute("SELECT coalesce(max(lid), 0) + 1 FROM labels").fetchone()[0]
     # ids first (kind 0), so an id always resolves to its own record
     db.executemany("INSERT INTO labels(key, rid, kind) VALUES (?,?,0)",
                    ((normalize(r.id), r.id) for r in records))
     db.executemany("INSERT INTO labels(key, rid, kind) VALUES (?,?,1)",
                    ((k, r.id) for r in records
                     for k in (normalize(x) for x in record_labels(r)[1:]) if k))
+    if bulk:
+        return
+    db.execute("INSERT INTO labels_fts(rowid, key) SELECT lid, key FROM labels WHERE lid >= ?",
+               (first_label,))
     for i in range(0, len(ids), 900):
         chunk = ids[i:i + 900]
         q = ",".join("?" * len(chunk))
-        db.execute("INSERT INTO labels_fts(rowid, key) SELECT lid, key FROM labels "
-                   f"WHERE rid IN ({q})", chunk)
         db.execute("INSERT INTO descr_fts(rowid, description) SELECT rid, description "
                    f"FROM records WHERE id IN ({q}) AND description IS NOT NULL", chunk)
 
@@ -534,8 +578,27 @@ def _fresh_db(path: Path) -> sqlite3.Connection:
     # no journal: the file is new and private until it is renamed into place whole
     db.execute("PRAGMA journal_mode=OFF")
     db.execute("PRAGMA synchronous=OFF")
-    db.executescript(_SCHEMA)
+    db.execute("PRAGMA cache_size=-262144")  # 256 MB of pages while building
+    db.execute("PRAGMA temp_store=MEMORY")
+    db.executescript(_TABLES)
+    db.execute("CREATE TABLE edges_load(src TEXT, dst TEXT, relation TEXT, pos INTEGER, "
+               "confidence TEXT, date TEXT, body TEXT)")
     return db
+
+
+def _finish_bulk(db: sqlite3.Connection) -> None:
+    """Move the staged relations into place in target order, then build every index."""
+    # relations to records that do not exist (only with unchecked data) are dropped
+    db.execute("DELETE FROM edges_load WHERE dst NOT IN (SELECT id FROM records)")
+    db.execute("INSERT INTO edges(dst, src, pos, relation, confidence, date, body) "
+               "SELECT dst, src, pos, relation, confidence, date, body FROM edges_load "
+               "ORDER BY dst, src, pos")
+    db.execute("DROP TABLE edges_load")
+    for statement in _INDEXES.split(";"):
+        if statement.strip():
+            db.execute(statement)  # (executescript would commit first)
+    db.execute("INSERT INTO labels_fts(labels_fts) VALUES ('rebuild')")
+    db.execute("INSERT INTO descr_fts(descr_fts) VALUES ('rebuild')")
 
 
 def build_store(path: str | os.PathLike[str], records: Iterable[Any], *,
@@ -570,7 +633,7 @@ def build_store(path: str | os.PathLike[str], records: Iterable[Any], *,
 
             def flush() -> None:
                 nonlocal done, chunk
-                write_records(db, chunk, origins, known=lambda t: True)
+                write_records(db, chunk, origins, known=lambda t: True, bulk=True)
                 done += len(chunk)
                 chunk = []
                 if progress is not None:
@@ -588,8 +651,7 @@ def build_store(path: str | os.PathLike[str], records: Iterable[Any], *,
                     in_chunk.clear()
             if chunk:
                 flush()
-            # relations to records that do not exist (only with unchecked data) are dropped
-            db.execute("DELETE FROM edges WHERE dst NOT IN (SELECT id FROM records)")
+            _finish_bulk(db)
             db.executemany("INSERT INTO files VALUES (?,?,?,?)", list(files))
             info = {"schema_version": SCHEMA_VERSION, "code_version": code_version(),
                     "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

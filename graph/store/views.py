@@ -8,7 +8,8 @@ from typing import Any
 
 from .base import Edge, Node, Store, date_in_bound, parse_date_bound
 
-__all__ = ["FilteredStore", "SubsetStore", "AsOfStore", "pydantic_record", "materialize"]
+__all__ = ["FilteredStore", "SubsetStore", "AsOfStore", "pydantic_record",
+           "iter_pydantic_records", "materialize"]
 
 
 class FilteredStore(Store):
@@ -154,36 +155,45 @@ def _root_kb(S: Store) -> Any:
         S = S.base  # type: ignore[attr-defined]
 
 
+def _root(S: Store) -> Store:
+    while hasattr(S, "base"):
+        S = S.base  # type: ignore[attr-defined]
+    return S
+
+
+def _stored_record(body: dict[str, Any], edges: Iterable[Edge]) -> Any:
+    from lineage.records import item_adapter
+
+    rels = [{"relation": e.relation, "target": e.target, "confidence": e.confidence, **e.body()}
+            for e in sorted(edges, key=lambda e: e.position)]
+    return item_adapter().validate_python(
+        {**{k: v for k, v in body.items() if v is not None}, "relations": rels})
+
+
 def pydantic_record(S: Store, rid: str) -> Any:
-    """The validated record ``rid`` (a :mod:`lineage.records` model), with every relation.
+    """The record ``rid`` as a :mod:`lineage.records` model, with every relation.
 
     Taken from the knowledge base of an in-memory store; rebuilt from the stored
-    JSON otherwise.
+    JSON otherwise (validated again: a store file is data, not code).
     """
     kb = _root_kb(S)
     if kb is not None and rid in kb.records:
         return kb.records[rid]
-    from pydantic import TypeAdapter
-
-    from lineage.records import Item
-
-    base = S
-    while hasattr(base, "base"):
-        base = base.base  # type: ignore[attr-defined]
-    body = dict(base.record(rid))
-    rels = []
-    for e in sorted(base.out_edges(rid), key=lambda e: e.position):
-        rel: dict[str, Any] = {"relation": e.relation, "target": e.target,
-                               "confidence": e.confidence, **e.body()}
-        rels.append(rel)
-    body["relations"] = rels
-    global _ITEM
-    if _ITEM is None:
-        _ITEM = TypeAdapter(Item)
-    return _ITEM.validate_python({k: v for k, v in body.items() if v is not None})
+    base = _root(S)
+    return _stored_record(base.record(rid), base.out_edges(rid))
 
 
-_ITEM: Any = None
+def iter_pydantic_records(S: Store) -> Iterator[Any]:
+    """Every record of ``S`` as a model, sorted by id, read in one pass where the store can."""
+    base = _root(S)
+    native = getattr(base, "iter_sorted_records", None)
+    if _root_kb(S) is None and native is not None:
+        for body, edges in native():
+            if body["id"] in S:
+                yield _stored_record(body, edges)
+        return
+    for rid in sorted(S.iter_ids()):
+        yield pydantic_record(S, rid)
 
 
 def materialize(S: Store, ids: Iterable[str] | None = None):
