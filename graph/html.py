@@ -221,22 +221,28 @@ def _check_args(types, relations, depth, max_nodes) -> tuple[set[str] | None, se
 
 
 def _neighbourhood(S: Store, focus: str, depth: int | None,
-                   kinds: set[str], limit: int | None = None) -> dict[str, int]:
+                   kinds: set[str], limit: int | None = None) -> tuple[dict[str, int], bool]:
     """Distance of every record in the focus neighbourhood: lineage both ways, plus
-    the focus's direct neighbours through any allowed relation."""
+    the focus's direct neighbours through any allowed relation; and whether that is the
+    whole neighbourhood (with a ``limit``, the walks stop near it)."""
     dist: dict[str, int] = {focus: 0}
+    complete = True
     walk = tuple(k for k in LINEAGE_RELATIONS if k in kinds)
     if walk:
         for result in (ancestry(S, focus, depth=depth, relations=walk, limit=limit),
                        descendancy(S, focus, depth=depth, relations=walk, limit=limit)):
+            complete = complete and not result.truncated
             for n, d in result.depth.items():
                 dist[n] = min(d, dist.get(n, d))
     if depth is None or depth >= 1:
         for e in S.out_edges(focus) + S.in_edges(focus):
+            if limit is not None and len(dist) >= 2 * limit:
+                complete = False  # a hub's neighbours: the page keeps the nearest anyway
+                break
             if e.relation in kinds:
                 other = e.target if e.source == focus else e.source
                 dist.setdefault(other, 1)
-    return dist
+    return dist, complete
 
 
 def _auto_focus(S: Store, candidates: set[str], kinds: set[str]) -> str:
@@ -328,11 +334,10 @@ def select(
             raise QueryError(
                 f"the store holds {total_nodes:,} records, too many for one page; give a "
                 "record to centre on (--focus NAME, or 'lineage view NAME').")
-        near: dict[str, int] | None = _neighbourhood(S, focus_id, depth, kinds,
-                                                     limit=max_nodes or None)
+        near, whole = _neighbourhood(S, focus_id, depth, kinds, limit=max_nodes or None)
         G = materialize(S, near)
     else:
-        near = None
+        near, whole = None, True
         G = materialize(S)
 
     def keep_type(n: str) -> bool:
@@ -351,12 +356,12 @@ def select(
             candidates = linked
         if max_nodes and len(candidates) > max_nodes:
             focus_id, auto = _auto_focus(S, candidates, kinds), True
-            dist = _neighbourhood(S, focus_id, None, kinds)
+            dist = _neighbourhood(S, focus_id, None, kinds)[0]
             dist = {n: d for n, d in dist.items() if n in candidates}
         else:
             dist = dict.fromkeys(candidates, 0)
     else:
-        dist = near if near is not None else _neighbourhood(S, focus_id, depth, kinds)
+        dist = near if near is not None else _neighbourhood(S, focus_id, depth, kinds)[0]
         dist = {n: d for n, d in dist.items() if n in G and (n == focus_id or keep_type(n))}
 
     order = sorted(dist, key=lambda n: (dist[n], n != focus_id, G.nodes[n]["name"].casefold(), n))
@@ -373,9 +378,7 @@ def select(
 
     left: dict[str, int] = {}
     if total_nodes > MATERIALIZE_LIMIT:
-        by_type: dict[str, int] = {}
-        for t in RECORD_TYPES:
-            by_type[t] = sum(1 for _ in S.ids(types=[t]))
+        by_type = S.type_counts()
         for n in kept:
             by_type[G.nodes[n]["type"]] -= 1
         left = {t: c for t, c in by_type.items() if c > 0}
@@ -387,10 +390,16 @@ def select(
     if focus_id is not None:
         name = G.nodes[focus_id]["name"]
         reach = f"within {depth} hop{'s' if depth != 1 else ''}" if depth is not None else "all"
+        if not whole:
+            reach = "the nearest"
         why = "the graph is too large to show whole; " if auto else ""
         notes.insert(0, f"Focus view: {why}showing {name}, {reach} of its ancestors and "
                         "descendants, and its direct neighbours.")
-        if cut:
+        if not whole:
+            notes.append(f"The neighbourhood is larger than a page: the {len(order)} nearest "
+                         f"records are shown (at most {max_nodes}); 'lineage descendants "
+                         f"{focus_id} --jsonl' lists every one.")
+        elif cut:
             notes.append(f"The neighbourhood has {len(order) + cut} records; the {cut} farthest "
                          f"are left out (at most {max_nodes} records on a page).")
     if type_set is not None:

@@ -61,8 +61,9 @@ class Lineage:
 
     ``nodes`` starts with ``root`` and is ordered by distance, then name;
     ``depth`` gives each node's distance in hops; ``edges`` are the relations
-    followed, in the order they were found. ``truncated`` counts records left
-    out by a ``limit``.
+    followed, in the order they were found. With a ``limit``, ``truncated``
+    counts the records reached but left out; the walk stops at the level where
+    the limit is reached, so when ``complete`` is false there may be more.
     """
 
     root: str
@@ -71,6 +72,7 @@ class Lineage:
     edges: list[Edge] = field(default_factory=list)
     depth: dict[str, int] = field(default_factory=dict)
     truncated: int = 0
+    complete: bool = True
 
 
 @dataclass
@@ -279,21 +281,25 @@ def _walk(S: Store, node: str, up: bool, depth: int | None, kinds: tuple[str, ..
     result = Lineage(root=node, direction="ancestors" if up else "descendants")
     result.depth[node] = 0
     seen_edges: set[tuple[str, str, str]] = set()
-    total = 1
+    cut: set[str] = set()  # reached, but past the limit
     for level, edges in enumerate(_levels(S, node, up, depth, kinds), 1):
         for e in edges:
-            k = (e.source, e.target, e.key)
-            if k in seen_edges:
+            near, other = (e.source, e.target) if up else (e.target, e.source)
+            if near not in result.depth:
                 continue
-            other = e.target if up else e.source
             if other not in result.depth:
-                total += 1
                 if limit is not None and len(result.depth) >= limit:
+                    cut.add(other)
                     continue
                 result.depth[other] = level
-            seen_edges.add(k)
-            result.edges.append(e)
-    result.truncated = total - len(result.depth)
+            k = (e.source, e.target, e.key)
+            if k not in seen_edges:
+                seen_edges.add(k)
+                result.edges.append(e)
+        if cut:  # the limit is reached: what lies further is not walked
+            result.complete = depth is not None and level >= depth
+            break
+    result.truncated = len(cut)
     nodes = S.nodes(result.depth)
     result.nodes = sorted(result.depth, key=lambda n: (result.depth[n], nodes[n].name))
     return result
@@ -326,8 +332,8 @@ def ancestry(
     weights_only : bool
         Follow weight lineage only.
     limit : int, optional
-        Keep at most this many records (the root included), nearest first;
-        ``truncated`` counts the rest.
+        Keep at most this many records (the root included), nearest first, and
+        stop walking there; ``truncated`` counts those reached but left out.
 
     Returns
     -------

@@ -136,8 +136,9 @@ def iter_tree(S: Store, result: Lineage, *, sources: bool = False,
         what = "ancestors" if up else "descendants"
         yield f"(no {what} in the knowledge base)"
     if result.truncated:
-        yield (f"... {result.truncated:,} more records not shown (--limit); use --jsonl "
-               "for the whole answer")
+        more = f"{result.truncated:,}" if result.complete else f"at least {result.truncated:,}"
+        yield (f"... {more} more records not shown (--limit); use --jsonl for the whole "
+               "answer")
 
 
 def paths_text(S: Store, paths: list[LineagePath]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 from pathlib import Path
@@ -237,7 +238,13 @@ def test_limit_keeps_the_nearest_and_says_how_many_were_left_out(run):
     assert len(whole["nodes"]) > 3
     text = run("descendants", "llama", "--limit", "3")
     assert text.exit_code == 0
-    assert f"{len(whole['nodes']) - 3} more records not shown (--limit)" in text.output
+    m = re.search(r"\.\.\. (at least )?(\d+) more records not shown \(--limit\)", text.output)
+    assert m, text.output
+    shown, rest = int(m.group(2)), len(whole["nodes"]) - 3
+    assert 0 < shown <= rest if m.group(1) else shown == rest  # "at least" when not walked on
+    one_level = json.loads(run("descendants", "llama", "--json", "--limit", "3", "--depth", "1")
+                           .output)
+    assert len(one_level["nodes"]) == 3
     lines = [json.loads(x) for x in run("descendants", "llama", "--jsonl", "--limit", "3")
              .output.splitlines()]
     assert lines[-1]["nodes"] == 3 and lines[-1]["truncated"] == len(whole["nodes"]) - 3
@@ -298,3 +305,20 @@ def test_native_jsonl_lines_equal_the_generic_ones_on_the_shipped_data(shipped_k
                 a = [json.loads(x) for x in iter_lineage_jsonl(mem, rid, up=up, limit=limit)]
                 b = [json.loads(x) for x in iter_lineage_jsonl(disk, rid, up=up, limit=limit)]
                 assert a == b, (rid, up, limit)
+
+
+def test_a_large_store_draws_a_focus_view_and_says_what_it_left_out(tiny_graph, monkeypatch):
+    """Above MATERIALIZE_LIMIT records the page never draws the whole store."""
+    from graph import html
+    from lineage.errors import QueryError
+
+    monkeypatch.setattr(html, "MATERIALIZE_LIMIT", 5)
+    with pytest.raises(QueryError, match="--focus NAME"):
+        html.select(tiny_graph)
+    sel = html.select(tiny_graph, focus="llama", max_nodes=3)
+    assert len(sel.nodes) == 3 and sel.focus == "llama"
+    assert any("larger than a page" in n and "--jsonl" in n for n in sel.notes)
+    assert sum(sel.left_out.values()) == len(tiny_graph) - 3
+    assert len(sel.graph) <= 2 * 3  # only the neighbourhood was read from the store
+    page = html.render(tiny_graph, sel)
+    assert page.startswith("<!DOCTYPE html>")

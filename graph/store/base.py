@@ -239,6 +239,14 @@ class Store:
                 continue
             yield rid
 
+    def type_counts(self) -> dict[str, int]:
+        """How many records of each type."""
+        out: dict[str, int] = {}
+        for rid in self.iter_ids():
+            t = self.node(rid).type
+            out[t] = out.get(t, 0) + 1
+        return out
+
     # --- time ------------------------------------------------------------------
     def as_of(self, date: str) -> Store:
         """A read-only view of the store as it stood on ``date``."""

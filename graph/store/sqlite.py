@@ -473,6 +473,9 @@ class SQLiteStore(Store):
                 continue  # the SQL bound is a prefilter; this is the rule
             yield rid
 
+    def type_counts(self) -> dict[str, int]:
+        return dict(self.db.execute("SELECT type, count(*) FROM records GROUP BY type"))
+
     # --- metadata --------------------------------------------------------------
     def meta(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT key, value FROM meta"))
