@@ -866,8 +866,8 @@ rdf_base_option = click.option(
 
 @export_group.command("rdf")
 @click.option("--format", "fmt", type=click.Choice(RDF_FORMATS), default="turtle",
-              show_default=True, help="RDF syntax: Turtle, N-Triples (streamed), JSON-LD "
-              "or RDF/XML.")
+              show_default=True, help="RDF syntax: Turtle, N-Triples, JSON-LD (all three "
+              "streamed, record by record) or RDF/XML.")
 @click.option("-o", "--output", metavar="FILE",
               help="Write to FILE, atomically; without it (or with '-'), to standard output.")
 @click.option("--focus", metavar="NAME",
@@ -901,10 +901,12 @@ def export_rdf_cmd(ctx, fmt, output, focus, depth, base, as_of):
     if focus:
         S = rdf.focus_graph(S, query.resolve(S, focus), depth=depth)
     if output in (None, "-"):
-        if fmt == "nt":  # streamed: never the whole file in memory
+        streamed = {"nt": rdf.iter_ntriples, "turtle": rdf.iter_turtle,
+                    "jsonld": rdf.iter_jsonld}.get(fmt)
+        if streamed is not None:  # never the whole file in memory
             from itertools import islice
 
-            chunks = rdf.iter_ntriples(S, base=base)  # one chunk per record
+            chunks = streamed(S, base=base)  # one chunk per record
             while True:
                 chunk = "".join(islice(chunks, 200))
                 if not chunk:

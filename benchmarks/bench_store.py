@@ -213,6 +213,15 @@ def main() -> None:
                      f"{triples / secs / rdflib_tps:.2f}x", "-", ">= 5x"))
         print(f"  {size:>9} {'  ... vs rdflib serializer':<44} {triples / secs / rdflib_tps:.2f}x",
               flush=True)
+        for fmt in ("turtle", "jsonld"):
+            out = work / f"hub-{n}.{fmt}"
+            secs, mb = run(LINEAGE + ["--store", str(path), "export", "rdf", "--format", fmt,
+                                      "-o", str(out)], env=env)
+            out.unlink()
+            rows.append((size, f"export {fmt} (streamed)", f"{secs:.1f} s",
+                         f"{triples / secs:,.0f} triples/s", f"{mb} MB", "scales"))
+            print(f"  {size:>9} {'export ' + fmt:<44} {secs:8.1f} s {triples / secs:10,.0f}/s "
+                  f"{mb:6d} MB", flush=True)
         for label, focus in (("a leaf", leaf), ("the biggest hub", hub)):
             page = work / f"hub-{n}-{focus}.html"
             secs, mb = run(LINEAGE + ["--store", str(path), "export", "html", "--focus", focus,

@@ -92,6 +92,8 @@ __all__ = [
     "language_of",
     "iter_triples",
     "iter_ntriples",
+    "iter_turtle",
+    "iter_jsonld",
     "to_graph",
     "to_rdf",
     "write_rdf",
@@ -754,8 +756,84 @@ def to_graph(source: Exportable, *, base: str = DEFAULT_BASE) -> rdflib.Graph:
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 
 
+_PN_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
+"""Local names written as prefixed names (a safe subset of Turtle's PN_LOCAL); others are
+written as full IRIs."""
+
+
+class _Namer:
+    """Prefixed names (``kb:alpaca-7b``) for IRIs in the export's namespaces, cached."""
+
+    def __init__(self, base: str) -> None:
+        spaces = {**PREFIXES, "kb": base}
+        # longest namespace first, so kb: (under the base) wins over a shorter one
+        self.spaces = sorted(((ns, p) for p, ns in spaces.items()), key=lambda x: -len(x[0]))
+        self.cache: dict[str, str | None] = {}
+
+    def __call__(self, iri: str) -> str | None:
+        name = self.cache.get(iri, "")
+        if name != "":
+            return name
+        name = None
+        for ns, prefix in self.spaces:
+            if iri.startswith(ns) and _PN_LOCAL.fullmatch(iri[len(ns):]):
+                name = f"{prefix}:{iri[len(ns):]}"
+                break
+        if len(self.cache) > 500_000:
+            self.cache.clear()
+        self.cache[iri] = name
+        return name
+
+
+def _subjects(triples: Iterable[Triple]) -> list[tuple[str, dict[str, list[Term]]]]:
+    """Group one record's triples by subject, then predicate, in order of appearance."""
+    out: dict[str, dict[str, list[Term]]] = {}
+    for s, p, o in triples:
+        out.setdefault(s, {}).setdefault(p, []).append(o)
+    return list(out.items())
+
+
+def iter_turtle(source: Exportable, *, base: str = DEFAULT_BASE) -> Iterator[str]:
+    """Yield the Turtle export, the prefixes then one chunk per record, without an rdflib Graph.
+
+    Every prefix is declared once at the top; a record's subjects are written with their
+    predicates grouped (``;``) and objects listed (``,``); IRIs in a known namespace are
+    prefixed names when their local part allows it. Memory stays bounded by one record,
+    so a store of any size streams straight to a file.
+
+    >>> from graph.query import example_store
+    >>> text = "".join(iter_turtle(example_store()))
+    >>> "kb:alpaca-7b a lineage:Model" in text, text.startswith("@prefix")
+    (True, True)
+    """
+    check_base(base)
+    records = _records(source)
+
+    def chunks() -> Iterator[str]:
+        yield "".join(f"@prefix {p}: <{ns}> .\n"
+                      for p, ns in sorted({**PREFIXES, "kb": base}.items())) + "\n"
+        name = _Namer(base)
+
+        def term(t: Term) -> str:
+            if type(t) is str:
+                return name(t) or f"<{t}>"
+            return _nt_term(t)
+
+        for rec, kept in records:
+            out = []
+            for s, preds in _subjects(_record_triples(rec, kept, base)):
+                lines = []
+                for p, objs in preds.items():
+                    verb = "a" if p == T_TYPE else term(p)
+                    lines.append(f"{verb} {' , '.join(term(o) for o in objs)}")
+                out.append(f"{term(s)} " + " ;\n    ".join(lines) + " .\n")
+            yield "".join(out) + "\n"
+
+    return chunks()
+
+
 def _turtle(source: Exportable, base: str) -> str:
-    return to_graph(source, base=base).serialize(format="turtle")
+    return "".join(iter_turtle(source, base=base))
 
 
 def _ntriples(source: Exportable, base: str) -> str:
@@ -767,10 +845,63 @@ def jsonld_context(base: str = DEFAULT_BASE) -> dict[str, str]:
     return {**PREFIXES, "kb": base}
 
 
+def iter_jsonld(source: Exportable, *, base: str = DEFAULT_BASE) -> Iterator[str]:
+    """Yield the JSON-LD export (the context, then a ``@graph`` of one node object per
+    subject), one chunk per record, without an rdflib Graph.
+
+    Compact IRIs use the context's prefixes; literals carry their datatype or language.
+
+    >>> import json
+    >>> from graph.query import example_store
+    >>> doc = json.loads("".join(iter_jsonld(example_store())))
+    >>> doc["@context"]["kb"], [n["@id"] for n in doc["@graph"]][:1]
+    ('https://w3id.org/llm-lineage/id/', ['kb:alpaca-7b'])
+    """
+    import json
+
+    check_base(base)
+    records = _records(source)
+
+    def chunks() -> Iterator[str]:
+        yield ('{\n  "@context": '
+               + json.dumps(jsonld_context(base), ensure_ascii=False, sort_keys=True)
+               + ',\n  "@graph": [')
+        name = _Namer(base)
+
+        def iri(t: str) -> str:
+            return name(t) or t
+
+        def value(t: Term) -> Any:
+            if type(t) is str:
+                return {"@id": iri(t)}
+            lit: Lit = t  # type: ignore[assignment]
+            if lit.lang:
+                return {"@value": lit.lexical, "@language": lit.lang}
+            if lit.datatype and lit.datatype != X_STRING:
+                return {"@value": lit.lexical, "@type": iri(lit.datatype)}
+            return {"@value": lit.lexical}
+
+        first = True
+        for rec, kept in records:
+            nodes = []
+            for s, preds in _subjects(_record_triples(rec, kept, base)):
+                node: dict[str, Any] = {"@id": iri(s)}
+                for p, objs in preds.items():
+                    if p == T_TYPE and all(type(o) is str for o in objs):
+                        node["@type"] = [iri(o) for o in objs]  # type: ignore[arg-type]
+                    else:
+                        node[iri(p)] = [value(o) for o in objs]
+                nodes.append(json.dumps(node, ensure_ascii=False))
+            if nodes:
+                yield ("\n    " if first else ",\n    ") + ",\n    ".join(nodes)
+                first = False
+        yield "\n  ]\n}\n"
+
+    return chunks()
+
+
 def _jsonld(source: Exportable, base: str) -> str:
-    g = to_graph(source, base=base)
-    return g.serialize(format="json-ld", context=jsonld_context(base), indent=2,
-                       ensure_ascii=False)
+    return "".join(iter_jsonld(source, base=base))
 
 
 def _xml(source: Exportable, base: str) -> str:
@@ -855,10 +986,11 @@ def write_rdf(source: Exportable, path: str | Path, fmt: str = "turtle", *,
     ------
     RdfError, OutputError
     """
-    if fmt == "nt":  # streamed: never the whole file in memory
+    streamed = {"nt": iter_ntriples, "turtle": iter_turtle, "jsonld": iter_jsonld}.get(fmt)
+    if streamed is not None:  # never the whole file in memory
         from lineage.output import write_chunks_atomic
 
-        write_chunks_atomic(path, (c.encode("utf-8") for c in iter_ntriples(source, base=base)))
+        write_chunks_atomic(path, (c.encode("utf-8") for c in streamed(source, base=base)))
         return
     text = to_rdf(source, fmt, base=base)
     write_text_atomic(path, text)

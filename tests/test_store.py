@@ -322,3 +322,26 @@ def test_a_large_store_draws_a_focus_view_and_says_what_it_left_out(tiny_graph, 
     assert len(sel.graph) <= 2 * 3  # only the neighbourhood was read from the store
     page = html.render(tiny_graph, sel)
     assert page.startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize("fmt, syntax", [("turtle", "turtle"), ("jsonld", "json-ld"),
+                                         ("nt", "nt")])
+def test_exports_stream_from_the_store_without_an_rdflib_graph(tiny_graph, tmp_path,
+                                                                 monkeypatch, fmt, syntax):
+    """Turtle, JSON-LD and N-Triples are written record by record (no rdflib Graph, which
+    does not scale), and mean the same triples as the N-Triples export."""
+    import rdflib
+    from rdflib.compare import isomorphic
+
+    from graph import rdf
+
+    expected = rdflib.Graph().parse(data="".join(rdf.iter_ntriples(tiny_graph)), format="nt")
+
+    def no_graph(*args, **kwargs):
+        raise AssertionError("an rdflib Graph was built")
+
+    monkeypatch.setattr(rdf, "to_graph", no_graph)
+    path = tmp_path / f"kb.{fmt}"
+    rdf.write_rdf(tiny_graph, path, fmt)
+    got = rdflib.Graph().parse(path, format=syntax)
+    assert len(got) == len(expected) and isomorphic(got, expected)
