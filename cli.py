@@ -120,8 +120,28 @@ def _dump(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
 
 
+def _terminal_width() -> int | None:
+    """The width to fit text output to: the terminal's, or None when not printing to one."""
+    if not sys.stdout.isatty():
+        return None
+    import shutil
+
+    return shutil.get_terminal_size().columns
+
+
+def _echo_text(text: str) -> None:
+    """Print a text answer, each line cut to the terminal's width when printing to one."""
+    _echo_lines(text.split("\n"))
+
+
 def _echo_lines(lines: Iterable[str], chunk: int = 2000) -> None:
-    """Print lines as they come, a few thousand at a time (a long answer streams)."""
+    """Print lines as they come, a few thousand at a time (a long answer streams); on a
+    terminal each is cut to its width (piped output is never cut)."""
+    width = _terminal_width()
+    if width is not None:
+        from lineage.output import fit_width
+
+        lines = (fit_width(line, width) for line in lines)
     batch: list[str] = []
     for line in lines:
         batch.append(line)
@@ -156,8 +176,20 @@ def _progress(label: str):
     return update
 
 
+def _date_param(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A partial date (2023, 2023-03, 2023-03-13) or a usage error (exit 2)."""
+    if value is None:
+        return None
+    from lineage.dates import check_partial_date
+
+    try:
+        return check_partial_date(value)
+    except ValueError as e:
+        raise click.BadParameter(f"{e}.") from None
+
+
 def as_of_option(f):
-    return click.option("--as-of", "as_of", metavar="DATE",
+    return click.option("--as-of", "as_of", metavar="DATE", callback=_date_param,
                         help="Query the graph as it stood on DATE (2023, 2023-03, 2023-03-13): "
                         "records and relations dated later are left out.")(f)
 
@@ -323,7 +355,7 @@ def path_cmd(ctx, source, target, relations, limit, cutoff, as_json, as_of):
     if as_json:
         _dump(serialize.paths_json(S, a, b, paths))
     else:
-        click.echo(render.paths_text(S, paths))
+        _echo_text(render.paths_text(S, paths))
 
 
 @main.command("show")
@@ -347,7 +379,7 @@ def show_cmd(ctx, name, as_json, as_of):
     if as_json:
         _dump(serialize.record_json(S, node))
     else:
-        click.echo(render.card(S, node))
+        _echo_text(render.card(S, node))
 
 
 type_option = click.option("--type", "types", multiple=True, type=click.Choice(RECORD_TYPES),
@@ -377,14 +409,16 @@ def search_cmd(ctx, text, types, limit, as_json, as_of):
     if as_json:
         _dump(serialize.nodes_json(S, found, "search"))
     else:
-        click.echo(render.table(S, found))
+        _echo_text(render.table(S, found))
 
 
 @main.command("list")
 @type_option
 @click.option("--org", help="Only records developed by this organization (id or name).")
-@click.option("--since", help="Only records dated on or after this (2023, 2023-03).")
-@click.option("--until", help="Only records dated on or before this.")
+@click.option("--since", metavar="DATE", callback=_date_param,
+              help="Only records dated on or after this (2023, 2023-03).")
+@click.option("--until", metavar="DATE", callback=_date_param,
+              help="Only records dated on or before this.")
 @click.option("--weights", type=click.Choice(["open", "restricted", "closed"]),
               help="Only models with this access to their weights.")
 @click.option("--commercial/--non-commercial", "commercial", default=None,
@@ -416,7 +450,7 @@ def list_cmd(ctx, types, org, since, until, weights, commercial, as_json, as_of)
     if as_json:
         _dump(serialize.nodes_json(S, found, "list"))
     else:
-        click.echo(render.table(S, found))
+        _echo_text(render.table(S, found))
 
 
 @main.command("stats")
@@ -436,7 +470,7 @@ def stats_cmd(ctx, as_json, as_of):
     if as_json:
         _dump({"schema_version": 1, "query": "stats", **s})
     else:
-        click.echo(render.stats_text(s))
+        _echo_text(render.stats_text(s))
 
 
 @main.command("validate")
@@ -558,7 +592,7 @@ def license_cmd(ctx, name, as_json, as_of):
     if as_json:
         _dump(serialize.license_json(S, report))
     else:
-        click.echo(render.license_text(S, report))
+        _echo_text(render.license_text(S, report))
 
 
 def _teachings_command(direction: str):
@@ -573,7 +607,7 @@ def _teachings_command(direction: str):
         if as_json:
             _dump(serialize.teachings_json(S, node, found, direction))
         else:
-            click.echo(render.teachings_text(S, node, found, direction))
+            _echo_text(render.teachings_text(S, node, found, direction))
 
     return command
 
@@ -651,7 +685,7 @@ def common_cmd(ctx, names, relations, weights_only, as_json, as_of):
     if as_json:
         _dump(serialize.common_json(S, result))
     else:
-        click.echo(render.common_text(S, result))
+        _echo_text(render.common_text(S, result))
 
 
 @main.command("check")
@@ -696,7 +730,7 @@ def check_cmd(ctx, strict, only, as_json):
     else:
         from graph.render import check_text
 
-        click.echo(check_text(report))
+        _echo_text(check_text(report))
     if report.errors:
         sys.exit(1)
 

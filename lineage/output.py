@@ -26,7 +26,7 @@ from pathlib import Path
 from .errors import OutputError
 
 __all__ = ["write_text_atomic", "write_bytes_atomic", "write_chunks_atomic", "replacing",
-           "printable"]
+           "printable", "fit_width"]
 
 _STALE_AFTER = 3600.0
 """Seconds after which a leftover temporary file is removed even if its writer may live."""
@@ -217,3 +217,30 @@ def printable(text: str) -> str:
     '羊驼 Alpaca-7B (café) C:\\models'
     """
     return text.translate(_ESCAPES)
+
+
+def fit_width(line: str, width: int) -> str:
+    """``line`` cut to ``width`` terminal columns, ending in '…' when cut.
+
+    Wide characters (Chinese, most emoji) take two columns.
+
+    >>> fit_width("Vicuna-13B  (model; 2023-03-30; LMSYS)", 20)
+    'Vicuna-13B  (model;…'
+    >>> fit_width("小羊驼 Vicuna", 6)
+    '小羊…'
+    >>> fit_width("short", 20)
+    'short'
+    """
+    import unicodedata
+
+    def cols(ch: str) -> int:
+        return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+    if width < 2 or sum(map(cols, line)) <= width:
+        return line
+    used = 0
+    for i, ch in enumerate(line):
+        used += cols(ch)
+        if used > width - 1:  # one column is left for the '…'
+            return line[:i] + "…"
+    return line

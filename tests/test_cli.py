@@ -134,7 +134,6 @@ def test_as_of_option(run):
 @pytest.mark.parametrize("args, message", [
     (["ancestry", "vicunna"], "unknown record 'vicunna'. Did you mean: vicuna-13b"),
     (["show", "no such model"], "unknown record 'no such model'."),
-    (["list", "--since", "2023-13"], "--since: '2023-13' has month 13"),
     (["list", "--org", "alpaca"], "'alpaca' is a model, not an organization"),
 ])
 def test_errors_exit_1_with_one_message(run, args, message):
@@ -192,3 +191,26 @@ def test_cli_start_up_imports_no_heavy_modules():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=__import__("tests.conftest").conftest.ROOT)
     assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("args, message", [
+    (["list", "--since", "2023-13"], "'2023-13' has month 13"),
+    (["list", "--until", "March 2023"], "'March 2023' is not a date"),
+    (["ancestry", "vicuna-13b", "--as-of", "2023-02-30"], "'2023-02-30' is not a calendar date"),
+])
+def test_bad_dates_are_usage_errors(run, args, message):
+    r = run(*args)
+    assert r.exit_code == 2
+    assert message in r.output and "Traceback" not in r.output
+
+
+def test_text_fits_the_terminal_but_piped_output_is_never_cut(run, monkeypatch):
+    import cli
+
+    piped = run("ancestry", "vicuna-13b", "--sources").output.splitlines()
+    assert max(map(len, piped)) > 40
+    monkeypatch.setattr(cli, "_terminal_width", lambda: 40)
+    fitted = run("ancestry", "vicuna-13b", "--sources").output.splitlines()
+    assert len(fitted) == len(piped) and max(map(len, fitted)) <= 40
+    assert any(line.endswith("…") for line in fitted)
+    assert all(p.startswith(f[:-1]) for p, f in zip(piped, fitted, strict=True))
