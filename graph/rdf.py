@@ -1521,9 +1521,9 @@ _IRI_IN_TEXT = re.compile(r"(?:https?|urn|file):[^\s,;()<>\"'{}]+")
 def _shacl_problems(g: rdflib.Graph, display: str) -> list[Problem]:
     try:
         import pyshacl
-    except ImportError:  # pragma: no cover - pyshacl is a dependency
+    except ImportError:  # an optional extra
         raise RdfError("checking RDF needs pyshacl, which is not installed. "
-                       "Run 'pip install pyshacl'.") from None
+                       "Install the extra: pip install 'llm-lineage[shacl]'.") from None
     from rdflib import Literal, URIRef
     from rdflib.namespace import SH
 

@@ -630,3 +630,25 @@ def test_a_shadowing_graph_package_fails_with_a_clear_message(tmp_path):
     assert "the 'graph' module imported from" in err and str(tmp_path) in err
     assert "is not the one of llm-lineage" in err and "Traceback" not in err
     assert err.count("\n") == 1
+
+
+def test_shacl_is_an_optional_extra_with_a_one_line_hint(tmp_path, monkeypatch):
+    """Without pyshacl installed, 'validate --rdf' says how to install the extra."""
+    import builtins
+
+    from graph import rdf
+    from graph.query import example_store
+    from lineage.errors import RdfError
+
+    path = tmp_path / "kb.nt"
+    path.write_text("".join(rdf.iter_ntriples(example_store())), encoding="utf-8")
+    real_import = builtins.__import__
+
+    def no_pyshacl(name, *args, **kwargs):
+        if name == "pyshacl":
+            raise ImportError("No module named 'pyshacl'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pyshacl)
+    with pytest.raises(RdfError, match=r"pip install 'llm-lineage\[shacl\]'"):
+        rdf.validate_rdf(str(path))
