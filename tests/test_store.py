@@ -345,3 +345,28 @@ def test_exports_stream_from_the_store_without_an_rdflib_graph(tiny_graph, tmp_p
     rdf.write_rdf(tiny_graph, path, fmt)
     got = rdflib.Graph().parse(path, format=syntax)
     assert len(got) == len(expected) and isomorphic(got, expected)
+
+
+def test_precomputed_hub_walks_answer_as_the_walk_does(shipped_kb, tmp_path, monkeypatch):
+    """A build keeps the descendants walk of the biggest hubs; reading it back gives the same
+    lines, and an update drops what no longer holds."""
+    from graph.serialize import iter_lineage_jsonl
+    from graph.store import sqlite as sq
+    from graph.store.memory import MemoryStore
+
+    monkeypatch.setattr(sq, "HUB_WALK_MIN", 5)
+    monkeypatch.setattr(sq, "HUB_CANDIDATE_MIN", 2)
+    path = tmp_path / "kb.db"
+    disk = sq.build_store(path, shipped_kb.records.values())
+    mem = MemoryStore(shipped_kb)
+    roots = [r for (r,) in disk.db.execute("SELECT DISTINCT root FROM walks")]
+    assert len(roots) >= 3 and "llama" in roots
+    for rid in roots:
+        for limit in (None, 4):
+            a = [json.loads(x) for x in iter_lineage_jsonl(mem, rid, up=False, limit=limit)]
+            b = [json.loads(x) for x in iter_lineage_jsonl(disk, rid, up=False, limit=limit)]
+            assert a == b, (rid, limit)
+    disk.close()
+    new = shipped_kb.records["alpaca-7b"].model_copy(update={"name": "Alpaca 7B (renamed)"})
+    sq.update_store(path, [new])
+    assert sq.SQLiteStore(path).db.execute("SELECT count(*) FROM walks").fetchone()[0] == 0

@@ -30,7 +30,7 @@ from typing import Any
 
 from lineage.errors import LineageError
 from lineage.names import close_matches, normalize, record_labels
-from lineage.vocab import DATA_RELATIONS, WEIGHT_RELATIONS
+from lineage.vocab import DATA_RELATIONS, LINEAGE_RELATIONS, WEIGHT_RELATIONS
 
 from .base import Edge, Node, Store, date_in_bound, next_frontier
 from .memory import record_body, record_node, relation_edge
@@ -39,8 +39,13 @@ __all__ = ["SQLiteStore", "SCHEMA_VERSION", "StoreError", "build_store", "update
            "code_version",
            "write_records"]
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 SCAN_LIMIT = 5_000
+HUB_WALK_MIN = 10_000
+"""A build keeps the ``--jsonl`` descendants walk of every record with at least this many
+relations below it precomputed (table ``walks``), read back in one sequential scan."""
+HUB_CANDIDATE_MIN = 200
+"""Records with fewer direct children than this are not walked at build time."""
 """Below this many labels, suggestions and short substrings scan every label
 (exactly what the in-memory store does); above it they go through the trigram index."""
 
@@ -65,6 +70,9 @@ CREATE TABLE edges(
     PRIMARY KEY (dst, src, pos)) WITHOUT ROWID;
 CREATE TABLE labels(lid INTEGER PRIMARY KEY, key TEXT NOT NULL, rid TEXT NOT NULL,
     kind INTEGER NOT NULL);
+CREATE TABLE walks(root TEXT NOT NULL, seq INTEGER NOT NULL, level INTEGER NOT NULL,
+    near TEXT NOT NULL, far TEXT NOT NULL, edge_line TEXT NOT NULL, node_line TEXT NOT NULL,
+    PRIMARY KEY (root, seq)) WITHOUT ROWID;
 CREATE VIRTUAL TABLE labels_fts USING fts5(key, content='labels', content_rowid='lid',
     tokenize='trigram');
 CREATE VIRTUAL TABLE descr_fts USING fts5(description, content='records', content_rowid='rid',
@@ -335,6 +343,19 @@ class SQLiteStore(Store):
         built in C instead of in Python, for hubs with hundreds of thousands of
         descendants.
         """
+        if depth is None and not up and tuple(kinds) == LINEAGE_RELATIONS:
+            cached = self.db.execute("SELECT level, near, far, edge_line, node_line FROM walks "
+                                     "WHERE root = ? ORDER BY seq", (rid,))
+            first = cached.fetchone()
+            if first is not None:  # a hub walked when the store was built
+                level, rows = first[0], [first[1:]]
+                for row in cached:
+                    if row[0] != level:
+                        yield level, rows
+                        level, rows = row[0], []
+                    rows.append(row[1:])
+                yield level, rows
+                return
         ksql, kargs = self._kinds_sql(kinds, "e.")
         seen = {rid}
         frontier = [rid]
@@ -602,6 +623,21 @@ def _finish_bulk(db: sqlite3.Connection) -> None:
             db.execute(statement)  # (executescript would commit first)
     db.execute("INSERT INTO labels_fts(labels_fts) VALUES ('rebuild')")
     db.execute("INSERT INTO descr_fts(descr_fts) VALUES ('rebuild')")
+    _walk_hubs(db)
+
+
+def _walk_hubs(db: sqlite3.Connection) -> None:
+    """Precompute the descendants walk (its ``--jsonl`` rows) of the biggest hubs."""
+    store = SQLiteStore(":hub-walks:", _conn=db)
+    candidates = [rid for (rid,) in db.execute(
+        "SELECT dst FROM edges GROUP BY dst HAVING count(*) >= ?", (HUB_CANDIDATE_MIN,))]
+    for root in candidates:
+        rows = [(root, seq, level, *row) for seq, (level, row) in enumerate(
+            (level, row) for level, level_rows in
+            store.lineage_jsonl_levels(root, False, LINEAGE_RELATIONS, None)
+            for row in level_rows)]
+        if len(rows) >= HUB_WALK_MIN:
+            db.executemany("INSERT INTO walks VALUES (?,?,?,?,?,?,?)", rows)
 
 
 def build_store(path: str | os.PathLike[str], records: Iterable[Any], *,
@@ -695,6 +731,7 @@ def update_store(path: str | os.PathLike[str], records: Sequence[Any], *,
                     raise StoreError(f"{r.id}.relations[{k}].target: unknown record "
                                      f"{rel.target!r}. Add it in the same update, or fix the id.")
         write_records(db, list(records), origins, known=known)
+        db.execute("DELETE FROM walks")  # precomputed hub walks no longer hold
         db.execute("INSERT OR REPLACE INTO meta VALUES ('updated_at', ?)",
                    (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),))
         db.execute("COMMIT")
