@@ -443,7 +443,7 @@ def test_cli_license_errors():
     assert r.exit_code == 1
     assert "is not in the graph as of 2022-12" in r.output
     r = run("license", "GPT-4", "--as-of", "2022-13")
-    assert r.exit_code == 1 and "--as-of" in r.output
+    assert r.exit_code == 2 and "--as-of" in r.output  # a usage error
     assert "Traceback" not in r.output
 
 
