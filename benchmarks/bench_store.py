@@ -87,17 +87,15 @@ def _rdflib_throughput(work: Path, env: dict[str, str]) -> tuple[float, float]:
     """Triples a second: ours and rdflib's own N-Triples serializer, on the export of a
     10,000-model store (rdflib holds a whole graph in memory, so it cannot take the large
     ones); rdflib runs in its own process, so its memory counts against no other row."""
-    path = work / "hub-rdflib-10000.db"
-    if not path.exists():
-        run([sys.executable, str(ROOT / "benchmarks" / "hubgen.py"), "10000", "--store",
-             str(path)])
+    path = work / "hub-rdflib-10000.db"  # built afresh: an old one may be of another version
+    run([sys.executable, str(ROOT / "benchmarks" / "hubgen.py"), "10000", "--store", str(path)])
     nt = work / "hub-rdflib-10000.nt"
     secs, _ = run(LINEAGE + ["--store", str(path), "export", "rdf", "--format", "nt",
                              "-o", str(nt)], env=env)
     ours = sum(1 for _ in nt.open("rb")) / secs
     out = subprocess.run([sys.executable, "-c", RDFLIB, str(nt)], check=True,
                          capture_output=True, text=True).stdout
-    for p in (nt, Path(str(nt) + ".rdflib.nt")):
+    for p in (nt, Path(str(nt) + ".rdflib.nt"), path):
         p.unlink()
     return ours, float(out)
 
