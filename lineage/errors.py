@@ -81,7 +81,9 @@ class UnknownRecordError(LineageError):
         hint = ""
         if self.suggestions:
             hint = " Did you mean: " + ", ".join(self.suggestions) + "?"
-        query = name.split()[0] if name.split() else name
+        from .output import printable
+
+        query = printable(name.split()[0] if name.split() else name)
         super().__init__(
             f"unknown {kind} {name!r}.{hint} Run 'lineage search {query}' to list matches."
         )

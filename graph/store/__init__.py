@@ -129,6 +129,30 @@ def _prune(directory: Path, keep: Path, most: int = 8) -> None:
         pass
 
 
+def rebuild_command(store: Store, path: str) -> str:
+    """The ``lineage ... index`` command that rebuilds an on-disk store from its layers.
+
+    >>> class S:
+    ...     def meta(self):
+    ...         return {"layers": '["/data/shipped", "/home/me/my-data"]'}
+    >>> rebuild_command(S(), "kb.db")
+    'lineage --no-shipped --data-dir /data/shipped --data-dir /home/me/my-data index -o kb.db'
+    """
+    import json
+    import shlex
+
+    from lineage.layers import SHIPPED_DATA
+
+    meta = getattr(store, "meta", None)
+    layers = json.loads(meta().get("layers", "[]")) if meta is not None else []
+    shipped = os.path.abspath(SHIPPED_DATA)
+    words = ["lineage"] + ([] if shipped in layers else ["--no-shipped"])
+    for layer in layers:
+        if layer != shipped:
+            words += ["--data-dir", layer]
+    return " ".join(shlex.quote(w) for w in [*words, "index", "-o", path])
+
+
 def stale_reason(store: Store) -> str | None:
     """Why an on-disk store no longer matches the data it was built from, if it does not.
 
@@ -195,15 +219,15 @@ def open_store(data_dirs: Sequence[str] = (), *, shipped: bool = True, store: st
         if data_dirs or not shipped:
             raise LineageError(
                 "--data-dir and --no-shipped choose the data a store is built from; with "
-                f"--store they have no effect. Add the data with 'lineage index --store {store} "
-                "--data-dir DIR', then query the store alone.")
+                f"--store they have no effect. Build the store with that data ('lineage "
+                f"--data-dir DIR index -o {store}'), then query it alone.")
         from .sqlite import SQLiteStore
 
         S: Store = SQLiteStore(store)
         why = stale_reason(S)
         if why:
-            notes.append(f"store {store} is out of date ({why}); run 'lineage index --store "
-                         f"{store}' to update it")
+            notes.append(f"store {store} is out of date ({why}); rebuild it with "
+                         f"'{rebuild_command(S, store)}'")
     elif store == MEMORY:
         from .memory import MemoryStore
 

@@ -149,22 +149,22 @@ class SQLiteStore(Store):
             self.db = _conn
         else:
             if not self.path.exists():
-                raise StoreError(f"no store at {self.path}. Build it with "
-                                 f"'lineage index --store {self.path}'.")
+                raise StoreError(f"no store at {self.path}. Build it from your data with "
+                                 f"'lineage --data-dir DIR index -o {self.path}'.")
             if self.path.is_dir():
                 raise StoreError(f"{self.path} is a directory, not a store file. Give the path "
-                                 "of a store built by 'lineage index'.")
+                                 "of a store built by 'lineage --data-dir DIR index -o FILE'.")
             try:
                 uri = self.path.resolve().as_uri() + ("" if writable else "?mode=ro")
                 self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)
                 version = self.db.execute(
                     "SELECT value FROM meta WHERE key='schema_version'").fetchone()
             except sqlite3.DatabaseError as e:
-                raise StoreError(f"{self.path} is not a lineage store ({e}). Rebuild it with "
-                                 f"'lineage index --store {self.path}'.") from None
+                raise StoreError(f"{self.path} is not a lineage store ({e}). Build one with "
+                                 f"'lineage --data-dir DIR index -o {self.path}'.") from None
             if version is None or version[0] != SCHEMA_VERSION:
                 raise StoreError(f"{self.path} was built by another version of lineage. Rebuild "
-                                 f"it with 'lineage index --store {self.path}'.")
+                                 f"it with 'lineage --data-dir DIR index -o {self.path}'.")
         self._nodes: dict[str, Node] = {}
         self._n_labels: int | None = None
 
