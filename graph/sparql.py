@@ -124,6 +124,18 @@ def read_query(text: str) -> str:
     return text
 
 
+def _graph_result(triples: Any, ns: dict[str, str]) -> SparqlResult:
+    """A CONSTRUCT/DESCRIBE answer as a graph with our prefixes bound."""
+    import rdflib
+
+    out = rdflib.Graph(bind_namespaces="none")
+    for prefix, iri in ns.items():
+        out.bind(prefix, iri, override=True, replace=True)
+    for t in triples:
+        out.add(t)
+    return SparqlResult("graph", graph=out, namespaces=ns)
+
+
 def _namespaces(base: str) -> dict[str, str]:
     return {**PREFIXES, "kb": base}
 
@@ -317,12 +329,7 @@ def _evaluate(job: _Job) -> SparqlResult:
         if kind == "ask":
             return SparqlResult("ask", boolean=bool(res.askAnswer), namespaces=ns)
         if kind == "graph":
-            out = rdflib.Graph(bind_namespaces="none")
-            for prefix, iri in ns.items():
-                out.bind(prefix, iri, override=True, replace=True)
-            for t in res:
-                out.add(t)
-            return SparqlResult("graph", graph=out, namespaces=ns)
+            return _graph_result(res, ns)
         variables = [str(v) for v in (res.vars or [])]
         rows = [tuple(row) for row in res]
     except (ReadOnlyQueryError, QueryError):  # pragma: no cover
@@ -358,7 +365,6 @@ def _evaluate_stoppable(job: _Job, timeout: float) -> SparqlResult:
     """Evaluate in a child process; kill it when ``timeout`` seconds pass."""
     import multiprocessing as mp
 
-    import rdflib
 
     if "fork" in mp.get_all_start_methods():
         ctx = mp.get_context("fork")  # the child shares the graph, nothing is copied
@@ -402,12 +408,7 @@ def _evaluate_stoppable(job: _Job, timeout: float) -> SparqlResult:
     if kind == "ask":
         return SparqlResult("ask", boolean=boolean, namespaces=ns)
     if kind == "graph":
-        out = rdflib.Graph(bind_namespaces="none")
-        for prefix, iri in ns.items():
-            out.bind(prefix, iri, override=True, replace=True)
-        for t in payload:
-            out.add(t)
-        return SparqlResult("graph", graph=out, namespaces=ns)
+        return _graph_result(payload, ns)
     variables, rows = payload
     return SparqlResult("select", variables=variables, rows=rows, namespaces=ns)
 
