@@ -159,7 +159,7 @@ def _store(ctx: click.Context, as_of: str | None = None):
     obj = ctx.find_root().obj
     notices: list[str] = []
     S = open_store(obj["data_dirs"], shipped=obj["shipped"], store=obj["store"], as_of=as_of,
-                   notices=notices)
+                   notices=notices, endpoint=obj.get("endpoint"), graph=obj.get("graph"))
     for n in notices:
         click.echo(f"note: {n}", err=True)
     return S
@@ -212,10 +212,18 @@ relation_option = click.option(
 @click.option("--store", "store", metavar="PATH", envvar="LINEAGE_STORE",
               help="Read this on-disk store (built by 'lineage index') instead of the YAML "
               "data; ':memory:' validates the data and keeps it in memory (env LINEAGE_STORE).")
+@click.option("--endpoint", "endpoint", metavar="URL", envvar="LINEAGE_ENDPOINT",
+              help="Answer from the graph on this SPARQL 1.1 query endpoint (see 'lineage "
+              "serve', 'lineage push'), e.g. http://127.0.0.1:7878/query (env "
+              "LINEAGE_ENDPOINT; credentials: LINEAGE_ENDPOINT_USER and "
+              "LINEAGE_ENDPOINT_PASSWORD, or LINEAGE_ENDPOINT_TOKEN, or ~/.netrc).")
+@click.option("--graph", "graph_iri", metavar="IRI", envvar="LINEAGE_GRAPH",
+              help="With --endpoint: the named graph holding the knowledge graph (default "
+              "https://w3id.org/llm-lineage/graph; env LINEAGE_GRAPH).")
 @click.version_option(package_name="llm-lineage")
 @click.pass_context
 def main(ctx: click.Context, data_dirs: tuple[str, ...], no_shipped: bool,
-         store: str | None) -> None:
+         store: str | None, endpoint: str | None = None, graph_iri: str | None = None) -> None:
     """Where large language models come from: lineage, data, teachers and sources.
 
     \b
@@ -237,6 +245,7 @@ def main(ctx: click.Context, data_dirs: tuple[str, ...], no_shipped: bool,
         dirs = list(data_dirs)
     ctx.obj = {"data_dirs": dirs, "shipped": not no_shipped}
     ctx.obj["store"] = store or None
+    ctx.obj["endpoint"], ctx.obj["graph"] = endpoint or None, graph_iri or None
 
 
 def _lineage_command(direction: str):
@@ -273,7 +282,8 @@ def _lineage_options(f):
                      help="Stop after this many hops.")(f)
     f = relation_option(f)
     f = click.option("--weights-only", is_flag=True,
-                     help="Follow weight lineage only (fine-tunes, variants ...), not data.")(f)
+                     help="Follow weight lineage only (fine-tunes, variants ...), not "
+                     "influence (successors, reproductions ...) or data.")(f)
     f = click.option("--sources", is_flag=True, help="Print each hop's sources.")(f)
     f = click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
                      help="Keep at most N records, nearest first, and say how many were left "
@@ -377,7 +387,11 @@ def show_cmd(ctx, name, as_json, as_of):
     S = _store(ctx, as_of)
     node = query.resolve(S, name)
     if as_json:
-        _dump(serialize.record_json(S, node))
+        from lineage.documents import citations_json
+
+        data = serialize.record_json(S, node)
+        data["citations"] = citations_json(S, data)  # document -> {record, type, text, url}
+        _dump(data)
     else:
         _echo_text(render.card(S, node))
 
@@ -659,7 +673,8 @@ def students_cmd(ctx, name, direct, as_json, as_of):
 @click.argument("names", nargs=-1, required=True)
 @relation_option
 @click.option("--weights-only", is_flag=True,
-              help="Follow weight lineage only (fine-tunes, variants ...), not data.")
+              help="Follow weight lineage only (fine-tunes, variants ...), not influence "
+              "(successors, reproductions ...) or data.")
 @json_option
 @as_of_option
 @click.pass_context
@@ -702,8 +717,10 @@ def check_cmd(ctx, strict, only, as_json):
     dated before parents) and: merges dated before a parent, one-sided
     relations (single-parent merges, model-generated data with no generator),
     records with no sources, contradictory claims, and licence conflicts (a
-    declared licence more permissive than inherited terms). Ends with a count
-    by kind. Exit 1 when there are errors.
+    declared licence more permissive than inherited terms). A weight-lineage
+    parent dated after its child is an error. Ends with a count by kind and a
+    line counting the gaps: records without a date, without a developer, and
+    models without any lineage (--json lists them). Exit 1 when there are errors.
 
     \b
     Examples:
@@ -712,11 +729,9 @@ def check_cmd(ctx, strict, only, as_json):
       lineage --data-dir my-data/ check --json
       lineage check --strict --only my-data/
     """
-    import dataclasses
-
     from graph.analytics import consistency_report
     from graph.serialize import check_json
-    from lineage.load import SHIPPED_DATA, is_within, load, problems_in
+    from lineage.load import SHIPPED_DATA, is_within, load
 
     obj = ctx.find_root().obj
     dirs = list(obj["data_dirs"])
@@ -724,7 +739,7 @@ def check_cmd(ctx, strict, only, as_json):
     dirs += [p for p in only if not any(is_within(p, layer) for layer in read)]
     report = consistency_report(load(dirs, shipped=obj["shipped"], check=False), strict=strict)
     if only:
-        report = dataclasses.replace(report, problems=problems_in(report.problems, only))
+        report = report.only(only)
     if as_json:
         _dump(check_json(report))
     else:
@@ -953,6 +968,71 @@ def export_rdf_cmd(ctx, fmt, output, focus, depth, base, as_of):
     click.echo(f"Wrote {output} ({fmt}; {len(S)} records, {S.edge_count()} relations).")
 
 
+# --- export sbom (issue 15) ------------------------------------------------------------
+SBOM_FORMATS = ("spdx3", "cyclonedx")  # = graph.sbom.FORMATS (a test keeps them equal)
+
+
+@export_group.command("sbom")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(SBOM_FORMATS), required=True,
+              help="spdx3 (SPDX 3.0.1 JSON-LD, AI and Dataset profiles) or cyclonedx "
+              "(CycloneDX 1.6 JSON).")
+@click.option("-o", "--output", metavar="FILE",
+              help="Write to FILE, atomically; without it (or with '-'), to standard output.")
+@click.option("--depth", type=click.IntRange(min=0), default=None,
+              help="Follow lineage this many hops at most (the licence verdict still covers "
+              "the whole lineage).")
+@click.option("--weights-only", is_flag=True,
+              help="Only the models whose weights NAME carries: no datasets or teachers.")
+@click.option("--validate", "check", is_flag=True,
+              help="Check the bill with the standard's own validator first (needs "
+              "pip install 'llm-lineage[sbom]'); refuse to write an invalid one.")
+@as_of_option
+@click.pass_context
+def export_sbom_cmd(ctx, name, fmt, output, depth, weights_only, check, as_of):
+    """An AI bill of materials of NAME: its whole lineage as SPDX 3.0 or CycloneDX 1.6.
+
+    NAME is the root; every model whose weights it carries (fine-tune,
+    adapter, quantization, merge, continued pre-training, family) is an
+    ancestor with its relation kind; the data it or an ancestor was trained on
+    comes with the teacher models that generated it; licences are declared per
+    component and concluded for NAME ('lineage license'), with the path of
+    each restriction; developers, dates, Hub ids, URLs and the sources of every
+    fact are kept. The same data gives the same bytes.
+
+    \b
+    Examples:
+      lineage export sbom Vicuna --format cyclonedx -o vicuna.cdx.json
+      lineage export sbom Vicuna --format spdx3 -o vicuna.spdx.json
+      lineage export sbom deepseek-ai/DeepSeek-R1-Distill-Qwen-7B --format spdx3 --depth 2
+    """
+    from graph import query, sbom
+
+    S = _store(ctx, as_of)
+    node = query.resolve(S, name)
+    bill = sbom.collect(S, node, depth=depth, weights_only=weights_only)
+    text = sbom.render(bill, fmt)
+    if check:
+        from graph.sbom.validate import validate
+
+        problems = validate(text, fmt)
+        if problems:
+            raise click.ClickException(
+                f"the {fmt} bill of {node} is not valid: {problems[0]} "
+                "(please report this as a bug).")
+    if output in (None, "-"):
+        click.echo(text, nl=False)
+        return
+    from lineage.output import write_text_atomic
+
+    write_text_atomic(output, text)
+    n = len(bill.components)
+    click.echo(f"Wrote {output} ({fmt}; {n} component{'s' if n != 1 else ''}, "
+               f"{len(bill.edges)} relation{'s' if len(bill.edges) != 1 else ''}, "
+               f"{len(bill.licenses)} licence{'s' if len(bill.licenses) != 1 else ''}"
+               f"{', validated' if check else ''}).")
+
+
 @main.command("sparql")
 @click.argument("query")
 @click.option("--format", "fmt", type=click.Choice(("table", "json", "csv")), default="table",
@@ -993,15 +1073,138 @@ def sparql_cmd(ctx, query, fmt, timeout, max_rows, base, as_of):
         sparql.prepare(text, base=base)  # refuse before loading any data
     except ReadOnlyQueryError as e:
         raise click.UsageError(str(e)) from None
-    result = sparql.sparql(_store(ctx, as_of), text, base=base, timeout=timeout or None,
-                           max_rows=max_rows or None)
+    obj = ctx.find_root().obj
+    if obj.get("endpoint"):  # answered by the server, checked and bounded the same way
+        from graph.remote import remote_sparql
+
+        if as_of:
+            raise click.UsageError("--as-of cannot be applied to a query answered by a "
+                                   "SPARQL server; filter on dates in the query instead.")
+        result = remote_sparql(obj["endpoint"], text, graph=obj.get("graph"), base=base,
+                               timeout=timeout or None, max_rows=max_rows or None)
+    else:
+        result = sparql.sparql(_store(ctx, as_of), text, base=base, timeout=timeout or None,
+                               max_rows=max_rows or None)
     out = sparql.format_result(result, fmt)
     click.echo(out, nl=not out.endswith("\n"))
 
 
+def _local_store(ctx: click.Context):
+    """The local data (--store, --data-dir), whatever --endpoint says: what push and serve
+    upload."""
+    from graph.store import open_store
+
+    obj = ctx.find_root().obj
+    notices: list[str] = []
+    S = open_store(obj["data_dirs"], shipped=obj["shipped"], store=obj["store"],
+                   notices=notices)
+    for n in notices:
+        click.echo(f"note: {n}", err=True)
+    return S
+
+
+graph_iri_option = click.option(
+    "--graph", "graph_iri", metavar="IRI", envvar="LINEAGE_GRAPH", default=None,
+    help="The named graph that holds the knowledge graph on the server (default: the "
+    "global --graph, else https://w3id.org/llm-lineage/graph; env LINEAGE_GRAPH).")
+
+
+@main.command("push")
+@click.option("--endpoint", "endpoint", metavar="URL", required=True,
+              help="The server's SPARQL 1.1 Graph Store URL, e.g. http://127.0.0.1:7878/store "
+              "(Oxigraph) or https://host/fuseki/DATASET/data (Fuseki).")
+@graph_iri_option
+@click.option("--update-endpoint", "update", metavar="URL", default=None,
+              help="The server's SPARQL Update URL, for the atomic swap (default: beside "
+              "--endpoint for Oxigraph's /store and Fuseki's /data; '' to do without).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=600.0, show_default=True,
+              metavar="SECONDS", help="Give up when the server is silent this long.")
+@click.option("--bulk", is_flag=True,
+              help="Oxigraph: load straight into GRAPH with the server's bulk loader (no "
+              "transaction, no swap): the leanest first load of a very large graph; readers "
+              "may see it partly loaded.")
+@rdf_base_option
+@click.pass_context
+def push_cmd(ctx, endpoint, graph_iri, update, timeout, bulk, base):
+    """Upload the knowledge graph to a SPARQL 1.1 server, replacing GRAPH there.
+
+    Streams the RDF export (see 'lineage export rdf') of the local data
+    (--store, --data-dir) with the Graph Store HTTP Protocol; readers of the
+    graph see the old one or the new one, never a part. Credentials come from
+    LINEAGE_ENDPOINT_USER and LINEAGE_ENDPOINT_PASSWORD, or
+    LINEAGE_ENDPOINT_TOKEN, or ~/.netrc; never from the command line. Exit 1
+    when the server is down, refuses or answers with an error.
+
+    \b
+    Examples:
+      lineage push --endpoint http://127.0.0.1:7878/store
+      lineage --store kb.db push --endpoint https://kg.example.org/fuseki/lineage/data \\
+          --graph https://example.org/graphs/lineage
+    """
+    from graph.remote import DEFAULT_GRAPH, check_graph_iri, check_url
+    from graph.server import push
+
+    graph_iri = graph_iri or ctx.find_root().obj.get("graph") or DEFAULT_GRAPH
+    check_url(endpoint)  # refuse a hostile URL or graph before reading any data
+    check_graph_iri(graph_iri)
+    S = _local_store(ctx)
+    result = push(S, endpoint, graph=graph_iri, base=base, update=update, timeout=timeout,
+                  bulk=bulk, progress=_progress("Uploaded"))
+    if sys.stderr.isatty():
+        click.echo("", err=True)
+    from graph.remote import redact
+
+    how = ("swapped in atomically" if result.atomic
+           else "bulk-loaded" if bulk else "replaced with one PUT")
+    click.echo(f"Pushed {result.records:,} records ({result.triples:,} triples, "
+               f"{result.bytes / 1e6:,.1f} MB) to <{graph_iri}> on {redact(endpoint)} in "
+               f"{result.seconds:.1f} s ({how}).")
+
+
+@main.command("serve")
+@click.option("--port", type=click.IntRange(1, 65535), default=7878, show_default=True)
+@click.option("--bind", "host", default="127.0.0.1", show_default=True, metavar="ADDRESS",
+              help="Address to listen on; 0.0.0.0 to share it on the network.")
+@click.option("--read-only", is_flag=True,
+              help="Refuse updates and uploads (queries only).")
+@click.option("--location", metavar="DIR", type=click.Path(file_okay=False),
+              help="Keep the server's database in DIR (kept after the server stops); "
+              "default: a temporary directory, removed at the end.")
+@graph_iri_option
+@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              metavar="SECONDS", help="The server stops any query running longer.")
+@rdf_base_option
+@click.pass_context
+def serve_cmd(ctx, port, host, read_only, location, graph_iri, timeout, base):
+    """Serve the knowledge graph over SPARQL 1.1 (an Oxigraph server) until Ctrl-C.
+
+    Loads the RDF export of the local data (--store, --data-dir) into GRAPH and
+    prints the query, update and graph store URLs; every query command then
+    answers from it with --endpoint. Stops cleanly on Ctrl-C or SIGTERM. Needs
+    the server extra: pip install 'llm-lineage[server]'.
+
+    \b
+    Examples:
+      lineage serve
+      lineage --store hub.db serve --port 8080 --read-only --location ./kg-db
+      lineage --endpoint http://127.0.0.1:7878/query ancestry Vicuna
+    """
+    from graph.remote import DEFAULT_GRAPH, check_graph_iri
+    from graph.server import oxigraph_binary, serve
+
+    graph_iri = graph_iri or ctx.find_root().obj.get("graph") or DEFAULT_GRAPH
+    check_graph_iri(graph_iri)
+    oxigraph_binary()  # say at once when the server is not installed
+    S = _local_store(ctx)
+    code = serve(S, location=location, host=host, port=port, read_only=read_only,
+                 graph=graph_iri, base=base, query_timeout=timeout,
+                 say=lambda line: click.echo(line))
+    sys.exit(code)
+
+
 @main.group("import")
 def import_group():
-    """Read records from other formats into YAML data files."""
+    """Read records from other formats: RDF exports, Hugging Face Hub metadata."""
 
 
 @import_group.command("rdf")
@@ -1035,6 +1238,97 @@ def import_rdf_cmd(ctx, file, fmt, output):
     click.echo(f"Wrote {output} ({len(kb)} records). Use it with: "
                f"lineage --no-shipped --data-dir {output} ...")
 
+
+
+# --- lineage import hf (graph/importers/hf.py) ---------------------------------------------
+
+
+@import_group.command("hf")
+@click.argument("sources", nargs=-1, type=click.Path())
+@click.option("--store", "store_path", metavar="PATH",
+              help="Import into this store (built from the curated data first if missing); "
+              "the same as the global --store.")
+@click.option("-o", "--output", "output", metavar="DIR",
+              help="Write YAML data files into DIR instead (use them with --data-dir DIR).")
+@click.option("--repo-id", metavar="ORG/NAME",
+              help="The repository of a single card given as a file.")
+@click.option("--online", "online", multiple=True, metavar="REPO_ID",
+              help="Fetch this repository from the Hub (repeatable; needs the [hub] extra).")
+@click.option("--depth", type=click.IntRange(min=0), default=3, show_default=True,
+              help="With --online: how many base_model levels to follow upward.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the summary and every problem as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no problem lines.")
+@click.pass_context
+def import_hf_cmd(ctx, sources, store_path, output, repo_id, online, depth, as_json, quiet):
+    """Import Hugging Face Hub metadata: model cards, API JSON, Parquet, or the Hub.
+
+    SOURCES are model cards (README.md with a YAML header), directories laid out
+    as ORG/NAME/README.md (a local mirror or the huggingface_hub cache), Hub API
+    JSON (one object, a list, or JSON lines) and Parquet snapshots. Each
+    repository becomes a record named by its Hub id, under the curated records
+    its base_model names; every fact cites the card. Problems are reported, one
+    line each, and the rest is imported; the exit status is 1 only when nothing
+    could be imported.
+
+    \b
+    Examples:
+      lineage --store hub.db import hf ./mirror/
+      lineage --store hub.db ancestry TheBloke/Llama-2-7B-Chat-GGUF
+      lineage import hf models.jsonl -o my-data/
+      lineage --store hub.db import hf --online TheBloke/Llama-2-7B-Chat-GGUF --depth 3
+    """
+    from graph.importers import hf as hfimport
+    from graph.importers import hfsource
+
+    obj = ctx.find_root().obj
+    if store_path and output:
+        raise click.UsageError("give either --store PATH or -o DIR, not both.")
+    store = None if output else store_path or obj["store"]
+    if not output and (not store or store == ":memory:"):
+        raise click.UsageError(
+            "say where to import: a store ('lineage --store hub.db import hf ...'; it is built "
+            "from the curated data if missing) or a directory of YAML files ('-o DIR'). The "
+            "default compiled cache is rebuilt from YAML data, so imports do not go there.")
+    if not sources and not online:
+        raise click.UsageError("name at least one card, directory, JSON or Parquet file, or "
+                               "--online REPO_ID.")
+    if repo_id is not None and not hfsource.is_hub_id(repo_id):
+        raise click.BadParameter(f"{repo_id!r} is not a Hub repository id; write ORG/NAME.",
+                                 param_hint="--repo-id")
+    notices: list[str] = []
+    sink = hfimport.open_sink(store=store, output=output, data_dirs=obj["data_dirs"],
+                              shipped=obj["shipped"], notices=notices)
+    for n in notices:
+        click.echo(f"note: {n}", err=True)
+    problems = hfimport.ProblemLog()
+
+    def entries():
+        yield from hfsource.read_sources(sources, problems, repo_id=repo_id)
+        if online:
+            yield from hfsource.online_entries(online, depth, problems,
+                                               parents=hfimport.entry_parent_ids)
+
+    progress = None if quiet else _progress("importing")
+    try:
+        result = hfimport.import_hf(entries(), sink, problems=problems, progress=progress)
+    except BaseException:
+        sink.abort()
+        raise
+    if progress is not None and sys.stderr.isatty():
+        click.echo("", err=True)
+    if as_json:
+        _dump(result.to_json())
+    else:
+        if not quiet:
+            for p in result.problems:
+                click.echo(f"{p.severity}: {p}", err=True)
+            if result.problems.left_out:
+                click.echo(f"... and {result.problems.left_out:,} more problems (counted by kind "
+                           "in the summary)", err=True)
+        click.echo(result.summary())
+    if result.imported == 0 and result.problems.total:
+        sys.exit(1)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

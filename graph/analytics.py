@@ -38,7 +38,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from lineage.dates import date_key
 from lineage.errors import NoCommonAncestorError, Problem, QueryError
-from lineage.vocab import WEIGHT_RELATIONS
+from lineage.vocab import INFLUENCE_RELATIONS
+from lineage.vocab import INHERITING_RELATIONS as _INHERITING
 
 from . import query
 from .query import Edge, LineagePath
@@ -52,6 +53,7 @@ __all__ = [
     "INHERITING_RELATIONS",
     "LICENSED_TYPES",
     "Restriction",
+    "Missing",
     "Conflict",
     "LicenseReport",
     "Teaching",
@@ -65,18 +67,19 @@ __all__ = [
     "students",
     "common_ancestors",
     "consistency_report",
+    "record_gaps",
+    "GAP_KINDS",
 ]
 
-NON_INHERITING_RELATIONS: tuple[str, ...] = ("successor", "reproduction", "architecture")
-"""Weight relations that do not carry the parent's weights (see below)."""
+NON_INHERITING_RELATIONS: tuple[str, ...] = INFLUENCE_RELATIONS
+"""Lineage relations that do not carry the parent's weights: the ``influence`` category."""
 
-INHERITING_RELATIONS: tuple[str, ...] = tuple(
-    r for r in WEIGHT_RELATIONS if r not in NON_INHERITING_RELATIONS)
+INHERITING_RELATIONS: tuple[str, ...] = _INHERITING
 """Weight relations that carry the parent's weights, and so its licence, into the child.
 
-``successor``, ``reproduction`` and ``architecture`` are left out: Lit-LLaMA
-re-implements LLaMA under Apache-2.0 and Llama 2 succeeds LLaMA under new
-terms; neither carries LLaMA's weights.
+The ``influence`` relations (``successor``, ``reproduction``, ``architecture``,
+``builds_on``) are left out: Lit-LLaMA re-implements LLaMA under Apache-2.0 and
+Llama 2 succeeds LLaMA under new terms; neither carries LLaMA's weights.
 """
 
 LICENSED_TYPES: tuple[str, ...] = ("model", "family", "dataset", "software", "application")
@@ -261,6 +264,26 @@ class Conflict:
         return self.declared.weak or self.inherited.weak
 
 
+@dataclass(frozen=True)
+class Missing:
+    """A record along the lineage whose terms are not recorded.
+
+    ``kind`` is ``"weights"`` (a model whose weights the record carries: no
+    licence on it nor on any model whose weights it carries in turn, its family
+    included; a family itself is never missing, its members are) or
+    ``"data"`` (a dataset it, or such a model, was trained on: no licence on it
+    nor on a dataset it derives from). ``path`` runs from the record to it.
+    """
+
+    node: str
+    kind: Literal["weights", "data"]
+    path: LineagePath
+
+    @property
+    def weak(self) -> bool:
+        return self.path.weak_hops > 0
+
+
 @dataclass
 class LicenseReport:
     """The effective usage terms of one record.
@@ -271,6 +294,11 @@ class LicenseReport:
     ``reason`` says which in words. ``weak`` is True when the verdict rests on
     weakly sourced lineage only (every forbidding restriction, or for ``True``
     some declared licence, has a ``weak`` hop).
+
+    ``missing`` lists the models whose weights it carries and the data it was
+    trained on whose terms are not recorded; ``incomplete`` is True when there
+    are such records and the verdict is not ``False`` (recorded terms could
+    change it; a prohibition stands whatever the missing terms say).
     """
 
     node: str
@@ -279,6 +307,12 @@ class LicenseReport:
     restrictions: list[Restriction] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     weak: bool = False
+    missing: list[Missing] = field(default_factory=list)
+
+    @property
+    def incomplete(self) -> bool:
+        """Whether terms not recorded along the lineage could change the verdict."""
+        return bool(self.missing) and self.commercial_use is not False
 
     @property
     def declared(self) -> list[Restriction]:
@@ -331,7 +365,7 @@ def _effect_words(lic: Any) -> str:
     return "commercial use not stated"
 
 
-def effective_license(S: Store, node: str) -> LicenseReport:
+def effective_license(S: Store, node: str, *, missing: bool = True) -> LicenseReport:
     """The usage terms of ``node``, computed along its lineage.
 
     Collects (a) the record's own ``licensed_under`` licences, and those of the
@@ -352,6 +386,10 @@ def effective_license(S: Store, node: str) -> LicenseReport:
     S : Store
     node : str
         A record id of a model, family, dataset, software or application.
+    missing : bool
+        Also find the carried models and training data whose terms are not
+        recorded (``report.missing``, ``report.incomplete``); ``False`` skips
+        that walk when only the verdict or the conflicts are wanted.
 
     Returns
     -------
@@ -441,7 +479,62 @@ def effective_license(S: Store, node: str) -> LicenseReport:
             reason += f" (the licence of {name} is weakly sourced)"
     conflicts = [Conflict(d, r) for d in declared if d.effect == "allows"
                  for r in forbidding if r is not d]
-    return LicenseReport(node, verdict, reason, rs, conflicts, weak)
+    gaps = _missing_terms(S, node, best) if missing else []
+    if gaps and verdict is not False:
+        reason += f"; incomplete: no terms recorded for {_missing_words(S, gaps)}"
+    return LicenseReport(node, verdict, reason, rs, conflicts, weak, gaps)
+
+
+def _missing_terms(S: Store, node: str, best: dict) -> list[Missing]:
+    """The carried models and training data reached by the licence walk without terms."""
+    licensed: dict[str, bool] = {}
+
+    def has_licence(n: str) -> bool:
+        if n not in licensed:
+            licensed[n] = any(S.node(e.target).type == "license"
+                              for e in S.out_edges(n, ("licensed_under",)))
+        return licensed[n]
+
+    covered: dict[tuple[str, tuple[str, ...]], bool] = {}
+
+    def is_covered(n: str, up: tuple[str, ...]) -> bool:
+        """``n`` or a record it inherits from along ``up`` has a licence (iteratively)."""
+        key = (n, up)
+        if key in covered:
+            return covered[key]
+        seen, stack, found = {n}, [n], False
+        while stack and not found:
+            m = stack.pop()
+            if has_licence(m) or covered.get((m, up)):
+                found = True
+                break
+            for e in S.out_edges(m, up):
+                if e.target not in seen:
+                    seen.add(e.target)
+                    stack.append(e.target)
+        covered[key] = found
+        return found
+
+    out: list[tuple[tuple, Missing]] = []
+    for (n, st), (cost, _, _) in best.items():
+        if n == node or not isinstance(st, tuple) or st not in (("weights",), ("data",)):
+            continue
+        kind = st[0]
+        if kind == "weights" and S.node(n).type == "family":
+            continue  # a family names its members' weights: the member reached carries terms
+        up = INHERITING_RELATIONS if kind == "weights" else ("derived_from",)
+        if not is_covered(n, up):
+            out.append(((kind != "weights", cost, S.node(n).name.casefold()),
+                        Missing(n, kind, _path_to(best, (n, st)))))
+    out.sort(key=lambda x: x[0])
+    return [m for _, m in out]
+
+
+def _missing_words(S: Store, missing: list[Missing], shown: int = 3) -> str:
+    """``LLaMA pre-training data (data), ... and 2 more`` for a reason line."""
+    words = [f"{S.node(m.node).name} ({m.kind})" for m in missing[:shown]]
+    more = f" and {len(missing) - shown} more" if len(missing) > shown else ""
+    return ", ".join(words) + more
 
 
 def filter_commercial(S: Store, nodes: Iterable[str],
@@ -462,7 +555,7 @@ def filter_commercial(S: Store, nodes: Iterable[str],
     for n in nodes:
         if S.node(n).type not in LICENSED_TYPES:
             continue
-        if effective_license(S, n).commercial_use is commercial:
+        if effective_license(S, n, missing=False).commercial_use is commercial:
             out.append(n)
     return out
 
@@ -705,12 +798,40 @@ def common_ancestors(
 # --- consistency ----------------------------------------------------------------------
 
 
+GAP_KINDS: dict[str, tuple[str, ...]] = {
+    "undated": ("model", "family", "dataset", "paper", "benchmark", "software", "application"),
+    "no_developer": ("model", "family", "dataset", "benchmark", "software", "application"),
+    "no_lineage": ("model",),
+}
+"""The gaps :func:`consistency_report` counts, and the record types each applies to:
+records without a date, without a developer (their own or their family's), and
+models that derive from nothing (no weights, influence or data lineage)."""
+
+
 @dataclass
 class CheckReport:
-    """Problems found by :func:`consistency_report`; errors first."""
+    """Problems found by :func:`consistency_report`; errors first.
+
+    ``gaps`` maps each kind of :data:`GAP_KINDS` to the ids of the records that
+    have it (sorted); gaps are not problems and do not change the exit status.
+    ``files`` gives the file of each record named in ``gaps``.
+    """
 
     records: int
     problems: list[Problem]
+    gaps: dict[str, list[str]] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+
+    def only(self, paths: Sequence[str]) -> CheckReport:
+        """The report restricted to the problems and gaps in the files under ``paths``."""
+        from lineage.load import is_within, problems_in
+
+        def mine(rid: str) -> bool:
+            return any(is_within(self.files.get(rid, "?"), root) for root in paths)
+
+        return dataclasses.replace(
+            self, problems=problems_in(self.problems, paths),
+            gaps={k: [r for r in ids if mine(r)] for k, ids in self.gaps.items()})
 
     @property
     def errors(self) -> list[Problem]:
@@ -818,6 +939,9 @@ def consistency_report(data: KnowledgeBase, *,
     problems: list[Problem] = []
     for p in kb.problems:
         problems.append(_relabel(kb, p))
+    from lineage.load import unresolved_documents  # cited documents no record describes
+
+    problems.extend(unresolved_documents(kb))
     for rec in kb.records.values():
         o = _origin(kb, rec.id)
         merges = [k for k, r in enumerate(rec.relations) if r.relation == "merge"]
@@ -868,7 +992,7 @@ def consistency_report(data: KnowledgeBase, *,
     for n in S.iter_ids():
         if S.node(n).type not in LICENSED_TYPES:
             continue
-        for c in effective_license(S, n).conflicts:
+        for c in effective_license(S, n, missing=False).conflicts:
             o = _origin(kb, n)
             d, r = c.declared, c.inherited
             weak = " (weakly sourced)" if c.weak else ""
@@ -884,7 +1008,29 @@ def consistency_report(data: KnowledgeBase, *,
     if strict:
         problems = [dataclasses.replace(p, severity="error") for p in problems]
     problems.sort(key=lambda p: (p.severity != "error", p.file, p.line or 0))
-    return CheckReport(len(kb.records), problems)
+    gaps = record_gaps(S)
+    files = {rid: _origin(kb, rid).file for ids in gaps.values() for rid in ids}
+    return CheckReport(len(kb.records), problems, gaps, files)
+
+
+def record_gaps(S: Store) -> dict[str, list[str]]:
+    """The ids of the records with each gap of :data:`GAP_KINDS`, sorted.
+
+    >>> g = record_gaps(example_store())
+    >>> g["no_lineage"], "llama-license" in g["undated"]
+    (['chatgpt', 'text-davinci-003'], False)
+    """
+    lineage_kinds = query.relation_kinds()
+    gaps: dict[str, list[str]] = {k: [] for k in GAP_KINDS}
+    for rid in S.iter_ids():
+        t = S.node(rid).type
+        if t in GAP_KINDS["undated"] and not S.node(rid).date:
+            gaps["undated"].append(rid)
+        if t in GAP_KINDS["no_developer"] and not query.developers(S, rid):
+            gaps["no_developer"].append(rid)
+        if t in GAP_KINDS["no_lineage"] and not S.out_edges(rid, lineage_kinds):
+            gaps["no_lineage"].append(rid)
+    return {k: sorted(v) for k, v in gaps.items()}
 
 
 def _relabel(kb: KnowledgeBase, p: Problem) -> Problem:

@@ -1,10 +1,12 @@
 """The interactive graph in the browser: one self-contained, offline HTML page.
 
 :func:`to_html` returns a single HTML document that carries everything it needs
-inline: vis-network (the library pyvis wraps, copied into ``graph/static``
+inline: vis-network (the drawing library pyvis wraps, read from the pyvis package
 with its licence header; its stylesheet only styles widgets the page does not
 use), our own template, stylesheet and script, and the
-graph as JSON. It loads nothing from the network and works from a
+graph as JSON. pyvis assembles the nodes, edges and options vis-network draws
+(:func:`vis_network`), and renders them through our template, not its own. It
+loads nothing from the network and works from a
 ``file://`` URL; a Content-Security-Policy allows only the page's own two
 scripts (by hash) and no connections at all.
 
@@ -49,7 +51,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
 import math
 import re
@@ -111,7 +112,32 @@ LINEAGE_VIEW_RELATIONS: tuple[str, ...] = LINEAGE_RELATIONS
 
 _HERE = Path(__file__).parent
 _TEMPLATES = _HERE / "templates"
-_STATIC = _HERE / "static"
+
+
+def vis_network_js() -> Path:
+    """The vis-network script pyvis ships (the newest version in its package).
+
+    Raises
+    ------
+    QueryError
+        When the installed pyvis carries no vis-network file.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("pyvis")
+    found = []
+    if spec is not None and spec.submodule_search_locations:
+        for root in spec.submodule_search_locations:
+            found += Path(root).glob("templates/lib/vis-*/vis-network.min.js")
+            found += Path(root).glob("lib/vis-*/vis-network.min.js")
+
+    def version(p: Path) -> tuple[int, ...]:
+        return tuple(int(x) for x in re.findall(r"\d+", p.parent.name))
+
+    if not found:
+        raise QueryError("pyvis is missing or carries no vis-network script; reinstall it: "
+                         "pip install 'pyvis>=0.3.2'")
+    return max(found, key=lambda p: (version(p), str(p)))
 
 # --- styles: one place for the page's colours and shapes ------------------------------
 
@@ -127,6 +153,7 @@ TYPE_STYLE: dict[str, dict[str, str]] = {
     "software": {"shape": "square", "color": "#4f8a2a", "light": "#d5e8c8"},
     "application": {"shape": "diamond", "color": "#c04c9c", "light": "#f1d0e7"},
     "license": {"shape": "triangleDown", "color": "#8a5a2b", "light": "#ead9c6"},
+    "document": {"shape": "square", "color": "#5b6470", "light": "#dde1e6"},
 }
 """Shape and colour of each record type (the page's legend is built from it)."""
 
@@ -138,9 +165,11 @@ RELATION_COLOURS: dict[str, str] = {
     "merge": "#4b3fa6",
     "continued_pretraining": "#1f8ab0",
     "variant": "#8e7cc3",
-    "successor": "#34497a",
-    "reproduction": "#a77fd6",
-    "architecture": "#6f7fb0",
+    # influence (no weights carried): slate greys
+    "successor": "#4d5b6e",
+    "reproduction": "#76869a",
+    "architecture": "#5f7a86",
+    "builds_on": "#8894a3",
     # data lineage: oranges and reds
     "trained_on": "#e07b00",
     "generated_by": "#d0342c",
@@ -465,7 +494,7 @@ _SPACING = 26.0  # horizontal gap between labels, in page units
 _ROW = 74.0      # vertical distance between rows
 _CORE = frozenset(LINEAGE_VIEW_TYPES)
 _BAND_ORDER = ("model", "family", "dataset", "software", "application", "benchmark",
-               "technique", "paper", "organization", "license")
+               "technique", "paper", "organization", "license", "document")
 """Order of the hierarchy's bands of records outside the lineage: the lineage view's first."""
 
 
@@ -759,7 +788,7 @@ def _plural(t: str, n: int) -> str:
     word = {"technique": "techniques", "paper": "papers", "organization": "organizations",
             "benchmark": "benchmarks", "software": "software", "application": "applications",
             "license": "licences", "dataset": "datasets", "family": "families",
-            "model": "models"}[t]
+            "model": "models", "document": "documents"}[t]
     return f"{word} outside the lineage ({n})" if t in _CORE else f"{word} ({n})"
 
 
@@ -1444,9 +1473,33 @@ def _sources(sources: Iterable[Any]) -> list[dict[str, Any]]:
     out = []
     for s in sources:
         item = {"document": s.document, "quote": s.quote, "locator": s.locator,
-                "field": getattr(s, "field", None), "href": _href(s.document)}
+                "field": getattr(s, "field", None), "href": _href(s.document),
+                "translation": getattr(s, "translation", None)}
         out.append({k: v for k, v in item.items() if v is not None})
     return out
+
+
+def _add_citations(S: Store, *groups: list[dict[str, Any]]) -> None:
+    """Give each source the citation of the record its document names (title, author, date)
+    and that record's link, so the page shows "Cameron R. Wolfe, *...*, 2023-11-28"."""
+    from lineage.documents import for_store
+
+    idx = for_store(S)
+
+    def fix(sources: list[dict[str, Any]]) -> None:
+        for s in sources:
+            c = idx.citation(s["document"])
+            if c is None:
+                continue
+            s["citation"] = c.text.replace("*", "")
+            if c.url and _SAFE_URL.match(c.url):
+                s["href"] = c.url
+
+    for group in groups:
+        for item in group:
+            fix(item.get("sources") or [])
+            for claim in item.get("claims") or []:
+                fix(claim.get("sources") or [])
 
 
 def _attrs(rec: Any) -> list[list[str]]:
@@ -1516,9 +1569,10 @@ def page_data(S: Store, sel: Selection, layout: str = "force") -> dict[str, Any]
     for n in sel.nodes:
         data = G.nodes[n]
         rec = pydantic_record(S, n)
+        star = TYPE_STYLE[data["type"]]["shape"] == "star"  # a star looks smaller than a dot
         item: dict[str, Any] = {
             "id": n, "name": data["name"], "label": _label(data["name"]), "type": data["type"],
-            "size": {name: geos[name].size[n] for name in LAYOUTS},
+            "size": {name: geos[name].size[n] * (1.15 if star else 1) for name in LAYOUTS},
             "font": {name: geos[name].font[n] for name in LAYOUTS},
             "pos": {name: [round(positions[name][n][0], 1), round(positions[name][n][1], 1)]
                     for name in LAYOUTS},
@@ -1548,6 +1602,7 @@ def page_data(S: Store, sel: Selection, layout: str = "force") -> dict[str, Any]
             context.append(_edge_json(G, u, v, k, f"c{len(context)}"))
             other = v if u in kept else u
             others[other] = {"name": G.nodes[other]["name"], "type": G.nodes[other]["type"]}
+    _add_citations(S, nodes, edges, context)
     present_types = sorted({G.nodes[n]["type"] for n in sel.nodes}, key=RECORD_TYPES.index)
     present_kinds = sorted({e["relation"] for e in edges}, key=RELATION_KINDS.index)
     years = sorted({date_key(G.nodes[n]["date"])[0] for n in sel.nodes if G.nodes[n]["date"]})
@@ -1586,6 +1641,149 @@ def page_data(S: Store, sel: Selection, layout: str = "force") -> dict[str, Any]
             "weight_relations": list(WEIGHT_RELATIONS),
         },
     }
+
+
+# --- the drawing: pyvis assembles what vis-network draws ---------------------------------------
+
+FONT = ('system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC", '
+        '"PingFang SC", "Microsoft YaHei", sans-serif')
+"""The label font stack (CJK faces included, so Chinese names draw)."""
+
+BIG_PAGE = 600
+"""Above this many records the page hides edges while it is dragged or zoomed."""
+
+
+def _shade(hex_colour: str, f: float) -> str:
+    """``hex_colour`` with each channel scaled by ``f`` (clamped), as ``#rrggbb``.
+
+    >>> _shade("#2f6fba", 0.72)
+    '#225086'
+    """
+    h = hex_colour.lstrip("#")
+    return "#" + "".join(
+        f"{max(0, min(255, int(int(h[i:i + 2], 16) * f + 0.5))):02x}" for i in (0, 2, 4))
+
+
+def _number(x: float) -> str:
+    """A number as JavaScript's ``String(x)`` writes it for the scores a page shows.
+
+    >>> _number(90.0), _number(92.5)
+    ('90', '92.5')
+    """
+    text = repr(float(x))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def node_style(n: dict[str, Any], layout: str) -> dict[str, Any]:
+    """How vis-network draws the record ``n`` (an item of ``page_data()['nodes']``) in
+    ``layout``: shape and colour by type, border by access to the weights (closed: white
+    with a thick border; restricted: tinted, dashed; unknown: tinted), size, place and
+    label font from the layout."""
+    st = TYPE_STYLE[n["type"]]
+    access = (n.get("weights") or "unknown") if n["type"] in ("model", "family") else None
+    bg, border, width, dashes = st["color"], _shade(st["color"], 0.72), 1.5, False
+    if access == "closed":
+        bg, border, width = "#ffffff", st["color"], 3.5
+    elif access == "restricted":
+        bg, border, width, dashes = st["light"], st["color"], 3, [4, 3]
+    elif access == "unknown":
+        bg, border, width = st["light"], st["color"], 2
+    return {
+        "shape": st["shape"], "size": n["size"][layout],
+        "x": n["pos"][layout][0], "y": n["pos"][layout][1],
+        "borderWidth": width, "borderWidthSelected": width + 2,
+        "shapeProperties": {"borderDashes": dashes},
+        "color": {"background": bg, "border": border,
+                  "highlight": {"background": bg, "border": "#f59e0b"},
+                  "hover": {"background": bg, "border": _shade(border, 0.8)}},
+        "opacity": 1,
+        "font": {"size": n["font"][layout], "color": "#24292f", "face": FONT, "strokeWidth": 4,
+                 "strokeColor": "rgba(255,255,255,0.92)"},
+    }
+
+
+def edge_style(e: dict[str, Any], nth: int, pairs: int) -> dict[str, Any]:
+    """How vis-network draws the relation ``e`` (an item of ``page_data()['edges']``), the
+    ``nth`` of ``pairs`` relations between the same two records (those curve apart):
+    colour and label by kind, width by category, dashed when the evidence is weak."""
+    kind = e["relation"]
+    cat = category(kind)
+    lineage = kind in LINEAGE_RELATIONS
+    colour = RELATION_COLOURS[kind]
+    out: dict[str, Any] = {
+        "id": e["id"],
+        "label": kind.replace("_", " ") + (f": {_number(e['score'])}" if "score" in e else ""),
+        "width": 2.2 if cat == "weights" else 1.9 if lineage else 0.9,
+        "dashes": [6, 5] if e["confidence"] == "weak" else False,
+        "color": {"color": colour, "highlight": colour, "hover": colour,
+                  "opacity": 0.9 if lineage else 0.4},
+        "arrows": {"to": {"enabled": True, "scaleFactor": 0.55}},
+        "font": {"size": 10, "face": FONT, "color": "#57606a", "strokeWidth": 3,
+                 "strokeColor": "#ffffff", "align": "middle"},
+    }
+    if pairs > 1:
+        out["smooth"] = {"enabled": True, "type": "curvedCCW" if nth % 2 else "curvedCW",
+                         "roundness": 0.15 + 0.1 * (nth // 2)}
+    return out
+
+
+def smooth_for(layout: str) -> dict[str, Any]:
+    """Edge curves in ``layout``: vertical béziers in the hierarchy, horizontal ones on the
+    timeline, straight lines in the force layout."""
+    if layout == "hierarchy":
+        return {"enabled": True, "type": "cubicBezier", "forceDirection": "vertical",
+                "roundness": 0.45}
+    if layout == "timeline":
+        return {"enabled": True, "type": "cubicBezier", "forceDirection": "horizontal",
+                "roundness": 0.45}
+    return {"enabled": False}
+
+
+def vis_network(data: dict[str, Any]) -> Any:
+    """A :class:`pyvis.network.Network` holding the page's nodes, edges and options, styled
+    for the layout the page opens with (``data`` is :func:`page_data`'s result).
+
+    pyvis assembles what vis-network draws; the page is rendered through our own template
+    (:func:`render`), not pyvis's, which would load scripts from the network.
+
+    >>> from graph.query import example_store
+    >>> S = example_store()
+    >>> net = vis_network(page_data(S, select(S)))
+    >>> len(net.nodes) == len(S), net.directed, net.options["physics"]["enabled"]
+    (True, True, False)
+    """
+    from pyvis.network import Network
+
+    layout = data["layout"]
+    net = Network(directed=True, cdn_resources="in_line")
+    for n in data["nodes"]:
+        net.add_node(n["id"], label=n["label"], **node_style(n, layout))
+    pairs: dict[tuple[str, str], int] = {}
+    nth = []
+    for e in data["edges"]:
+        key = (min(e["from"], e["to"]), max(e["from"], e["to"]))
+        nth.append(pairs.get(key, 0))
+        pairs[key] = nth[-1] + 1
+    for e, k in zip(data["edges"], nth, strict=True):
+        key = (min(e["from"], e["to"]), max(e["from"], e["to"]))
+        net.add_edge(e["from"], e["to"], **edge_style(e, k, pairs[key]))
+    big = len(data["nodes"]) > BIG_PAGE
+    net.options = {
+        "autoResize": True,
+        "layout": {"improvedLayout": False, "randomSeed": 1},
+        "physics": {"enabled": False, "solver": "forceAtlas2Based", "stabilization": False,
+                    "forceAtlas2Based": {"gravitationalConstant": -70, "springLength": 110,
+                                         "springConstant": 0.05, "avoidOverlap": 0.4}},
+        "interaction": {"hover": True, "tooltipDelay": 3600000, "multiselect": False,
+                        "keyboard": False, "zoomSpeed": 0.8, "hideEdgesOnDrag": big,
+                        "hideEdgesOnZoom": big},
+        "nodes": {"scaling": {"label": {"drawThreshold": 6, "maxVisible": 22}}},
+        "edges": {"smooth": smooth_for(layout), "arrowStrikethrough": False,
+                  "selectionWidth": 1.5, "hoverWidth": 0.6,
+                  "scaling": {"label": {"drawThreshold": 7}}},
+    }
+    net.set_template_dir(str(_TEMPLATES), "page.html")
+    return net
 
 
 # --- the page --------------------------------------------------------------------------------
@@ -1627,13 +1825,6 @@ def _script_body(js: str) -> str:
 
 def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
-
-
-def _fill(template: str, values: dict[str, str]) -> str:
-    """Substitute ``{{name}}`` placeholders in one pass (inserted text is never rescanned)."""
-    def sub(m: re.Match[str]) -> str:
-        return values[m.group(1)]
-    return re.sub(r"\{\{(\w+)\}\}", sub, template)
 
 
 def to_html(
@@ -1689,24 +1880,33 @@ def render(S: Store, sel: Selection, layout: str = "force", *,
     """
     if layout not in LAYOUTS:
         raise QueryError(f"unknown layout {layout!r}. Use one of: {', '.join(LAYOUTS)}.")
+    from markupsafe import Markup  # with jinja2, a dependency of pyvis
+
     data = page_data(S, sel, layout)
     if title:
         data["title"] = title
-    vis_js = _script_body(_asset(_STATIC / "vis-network.min.js"))
+    net = vis_network(data)
+    nodes, edges, _heading, _height, _width, options = net.get_network_data()
+    data["vis"] = {"nodes": nodes, "edges": edges, "options": json.loads(options),
+                   "smooth": {name: smooth_for(name) for name in LAYOUTS}}
+    vis_js = _script_body(_asset(vis_network_js()))
     app_js = _script_body(_asset(_TEMPLATES / "page.js"))
     csp = ("default-src 'none'; "
            f"script-src {_sha256(vis_js)} {_sha256(app_js)}; "
            "style-src 'unsafe-inline'; img-src data:; font-src data:; "
            "connect-src 'none'; base-uri 'none'; form-action 'none'; object-src 'none'")
     css = _asset(_TEMPLATES / "page.css")
-    return _fill(_asset(_TEMPLATES / "page.html"), {
-        "title": html.escape(data["title"]),
-        "csp": html.escape(csp),
-        "css": css.replace("</style", "<\\/style"),
-        "vis_js": vis_js,
-        "app_js": app_js,
-        "data": json_for_script(data),
-    })
+    # our template, through pyvis's template support, with every value HTML-escaped unless it
+    # is one of the four blocks made safe above (the stylesheet, two scripts, the JSON)
+    net.templateEnv.autoescape = True
+    return net.templateEnv.get_template(net.path).render(
+        title=data["title"],
+        csp=csp,
+        css=Markup(css.replace("</style", "<\\/style")),
+        vis_js=Markup(vis_js),
+        app_js=Markup(app_js),
+        data=Markup(json_for_script(data)),
+    )
 
 
 def describe(S: Store, sel: Selection) -> str:

@@ -63,6 +63,7 @@ class LINEAGE(_rns.DefinedNamespace):
     Software: URIRef
     Application: URIRef
     License: URIRef
+    Document: URIRef
     Relation: URIRef
     Source: URIRef
     Claim: URIRef
@@ -80,6 +81,7 @@ class LINEAGE(_rns.DefinedNamespace):
     quote: URIRef
     locator: URIRef
     field: URIRef
+    translation: URIRef
     technique: URIRef
     setting: URIRef
 
@@ -95,6 +97,7 @@ class LINEAGE(_rns.DefinedNamespace):
     generatedBy: URIRef
     usesTechnique: URIRef
     usesModel: URIRef
+    influencedBy: URIRef
 
     # attributes
     parameters: URIRef
@@ -112,6 +115,7 @@ class LINEAGE(_rns.DefinedNamespace):
     category: URIRef
     arxiv: URIRef
     venue: URIRef
+    publication: URIRef
     organizationKind: URIRef
     country: URIRef
     measures: URIRef
@@ -131,6 +135,7 @@ class LINEAGE(_rns.DefinedNamespace):
     successor: URIRef
     reproduction: URIRef
     architecture: URIRef
+    builds_on: URIRef
     trained_on: URIRef
     generated_by: URIRef
     derived_from: URIRef
@@ -180,6 +185,8 @@ class SCHEMA(_rns.DefinedNamespace):
     codeRepository: URIRef
     value: URIRef
     propertyID: URIRef
+    inLanguage: URIRef
+    translationOfWork: URIRef
 
 
 class FAIR4ML(_rns.DefinedNamespace):

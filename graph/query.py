@@ -23,10 +23,14 @@ from lineage.dates import date_in_bound, date_key
 from lineage.errors import NoPathError, QueryError, UnknownRecordError
 from lineage.names import normalize
 from lineage.vocab import (
+    CATEGORIES,
+    CONFIDENCES,
     LINEAGE_RELATIONS,
+    PROVENANCES,
     RECORD_TYPES,
     RELATION_KINDS,
     WEIGHT_RELATIONS,
+    provenance,
 )
 
 from .store.base import Edge, Node, Store, next_frontier, parse_date_bound
@@ -204,7 +208,7 @@ def relation_kinds(
     >>> relation_kinds(["fine-tune"])
     Traceback (most recent call last):
     ...
-    lineage.errors.QueryError: unknown relation kind 'fine-tune'. Use one of: finetune, adapter, quantized, merge, continued_pretraining, variant, successor, reproduction, architecture, trained_on, generated_by, derived_from, uses_technique, introduced_in, developed_by, evaluated_on, licensed_under, uses_model.
+    lineage.errors.QueryError: unknown relation kind 'fine-tune'. Use one of: finetune, adapter, quantized, merge, continued_pretraining, variant, successor, reproduction, architecture, builds_on, trained_on, generated_by, derived_from, uses_technique, introduced_in, developed_by, evaluated_on, licensed_under, uses_model.
     """
     if relations is None or (not isinstance(relations, str) and len(list(relations)) == 0):
         kinds: tuple[str, ...] = WEIGHT_RELATIONS if weights_only else LINEAGE_RELATIONS
@@ -316,9 +320,10 @@ def ancestry(
 ) -> Lineage:
     """Everything ``node`` derives from, with the relations that lead there.
 
-    Follows weight lineage (``finetune``, ``variant`` ...) and data lineage
+    Follows weight lineage (``finetune``, ``variant`` ...), influence
+    (``successor``, ``reproduction`` ...: no weights carried) and data lineage
     (``trained_on`` -> ``generated_by`` ...) unless told otherwise; each edge's
-    ``category`` tells them apart.
+    ``category`` tells them apart. ``weights_only`` follows weight lineage alone.
 
     Parameters
     ----------
@@ -727,8 +732,9 @@ def statistics(S: Store) -> dict[str, Any]:
         by_type[n.type] = by_type.get(n.type, 0) + 1
         with_date += bool(n.date)
     by_rel: dict[str, int] = {}
-    by_cat: dict[str, int] = {"weights": 0, "data": 0, "knowledge": 0}
+    by_cat: dict[str, int] = dict.fromkeys(CATEGORIES, 0)
     by_conf: dict[str, int] = {}
+    by_prov: dict[str, dict[str, int]] = {p: dict.fromkeys(CONFIDENCES, 0) for p in PROVENANCES}
     docs: set[str] = set()
     parents: dict[str, set[str]] = {}
     n_edges = 0
@@ -737,6 +743,8 @@ def statistics(S: Store) -> dict[str, Any]:
         by_rel[e.relation] = by_rel.get(e.relation, 0) + 1
         by_cat[e.category] += 1
         by_conf[e.confidence] = by_conf.get(e.confidence, 0) + 1
+        prov = by_prov[provenance(s.document for s in e.sources)]
+        prov[e.confidence] = prov.get(e.confidence, 0) + 1
         docs.update(s.document for s in e.sources)
         if e.category != "knowledge":
             parents.setdefault(e.source, set()).add(e.target)
@@ -749,6 +757,7 @@ def statistics(S: Store) -> dict[str, Any]:
         "by_relation": dict(sorted(by_rel.items())),
         "by_category": by_cat,
         "by_confidence": dict(sorted(by_conf.items())),
+        "by_provenance": by_prov,
         "documents_cited": len(docs),
         "lineage_roots": len(roots),
         "longest_lineage": _longest(parents),

@@ -19,10 +19,12 @@ note, techniques, date and, for ``evaluated_on``, the score::
     <.../alpaca-7b/finetune/llama-7b/source/1> a lineage:Source ;
         lineage:document "002_70697c1b2f561b7a.txt" ; lineage:quote "..."@zh .
 
-Lineage relations (weights and data) are qualified derivations,
+Lineage relations of weights and data are qualified derivations,
 ``developed_by`` a ``prov:qualifiedAttribution``, ``evaluated_on`` a
-``fair4ml:hasEvaluation``, the other knowledge relations a
-``prov:qualifiedInfluence``. Names, aliases and quotes carry a language tag
+``fair4ml:hasEvaluation``; the influence relations (``successor``,
+``reproduction``, ``architecture``, ``builds_on``: no weights carried) and the
+other knowledge relations a ``prov:qualifiedInfluence``, the influence ones with
+the direct triples ``lineage:influencedBy`` and ``prov:wasInfluencedBy``. Names, aliases and quotes carry a language tag
 (``"阿尔帕卡"@zh``). The order of lists (aliases, authors, relations, sources
 ...) is kept (``lineage:index``, and ``lineage:aliasOrder``-style ``rdf:List``
 properties), so :func:`read_rdf` gives back records equal to the originals.
@@ -53,6 +55,7 @@ from lineage.errors import DataError, Problem, QueryError, RdfError
 from lineage.load import KnowledgeBase, Origin, loads
 from lineage.output import write_text_atomic
 from lineage.records import (
+    INFLUENCE_RELATIONS,
     LINEAGE_RELATIONS,
     RELATION_KINDS,
     Claim,
@@ -147,6 +150,7 @@ L_KIND, L_CONF, L_INDEX = _S(LINEAGE.relationKind), _S(LINEAGE.confidence), _S(L
 L_HAS_SOURCE, L_HAS_CLAIM = _S(LINEAGE.source), _S(LINEAGE.claim)
 L_DOCUMENT, L_QUOTE, L_LOCATOR, L_FIELD = (
     _S(LINEAGE.document), _S(LINEAGE.quote), _S(LINEAGE.locator), _S(LINEAGE.field))
+L_TRANSLATION = _S(LINEAGE.translation)
 L_TECHNIQUE, L_TECH_ORDER = _S(LINEAGE.technique), _S(LINEAGE.techniqueOrder)
 L_SETTING = _S(LINEAGE.setting)
 P_NOTE, P_DATE = _S(SKOS.note), _S(DCTERMS.date)
@@ -256,6 +260,13 @@ TYPES: dict[str, _Type] = {
         _a("restricts_outputs", LINEAGE.restrictsOutputs, "bool"),
         _a("why", LINEAGE.reason),
     ]),
+    "document": _t(LINEAGE.Document, [SCHEMA.CreativeWork, PROV.Entity], [
+        _a("title", DCTERMS.title, "text"),
+        _a("authors", SCHEMA.author, many=True, order=LINEAGE.authorOrder),
+        _a("publication", LINEAGE.publication),
+        _a("language", SCHEMA.inLanguage, also=[DCTERMS.language]),
+        _a("translation_of", SCHEMA.translationOfWork, "url"),
+    ]),
 }
 """Record type -> our class, the standard classes, and the type's own fields."""
 
@@ -281,7 +292,7 @@ QUALIFIERS: tuple[_Qualifier, ...] = (_DERIVATION, _ATTRIBUTION, _EVALUATION, _I
 
 
 def _qualifier(kind: str) -> _Qualifier:
-    if kind in LINEAGE_RELATIONS:
+    if kind in LINEAGE_RELATIONS and kind not in INFLUENCE_RELATIONS:
         return _DERIVATION
     if kind == "developed_by":
         return _ATTRIBUTION
@@ -299,9 +310,9 @@ DIRECT: dict[str, tuple[str, ...]] = {
         "merge": _WEIGHT_DIRECT,
         "continued_pretraining": _WEIGHT_DIRECT,
         "variant": _WEIGHT_DIRECT,
-        "successor": _WEIGHT_DIRECT,
-        "reproduction": _WEIGHT_DIRECT,
-        "architecture": _WEIGHT_DIRECT,
+        # influence: no weights carried, so no prov:wasDerivedFrom (lineage:influencedBy is a
+        # sub-property of prov:wasInfluencedBy)
+        **dict.fromkeys(INFLUENCE_RELATIONS, (LINEAGE.influencedBy, PROV.wasInfluencedBy)),
         "trained_on": (PROV.wasDerivedFrom, FAIR4ML.trainedOn),
         "generated_by": (PROV.wasDerivedFrom, LINEAGE.generatedBy),
         "derived_from": (PROV.wasDerivedFrom, SCHEMA.isBasedOn),
@@ -481,6 +492,8 @@ def _source_triples(add: _Add, parent: str, j: int, src: Source) -> None:
         add((node, L_LOCATOR, Lit(src.locator)))
     if src.field is not None:
         add((node, L_FIELD, Lit(src.field)))
+    if getattr(src, "translation", None) is not None:
+        add((node, L_TRANSLATION, Lit(src.translation, None, "en")))
 
 
 def _relation_nodes(rec_iri: str, relations: list[Relation]) -> list[str]:
@@ -588,6 +601,25 @@ def _record_triples(rec: Record, relations: list[tuple[int, Relation, list[str]]
 _Kept = list[tuple[int, Relation, list[str]]]
 
 
+def _triples_of(rec: Any, relations: _Kept, base: str) -> list[Triple]:
+    """:func:`_record_triples`, with a record read from a store on disk that the writer
+    cannot read (a damaged or planted store) reported in one line, not a traceback."""
+    try:
+        return _record_triples(rec, relations, base)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        from types import SimpleNamespace
+
+        if not isinstance(rec, SimpleNamespace):  # a validated record: a bug, not bad data
+            raise
+        raise _damaged(getattr(rec, "_where", "store"), getattr(rec, "id", "?"), e) from None
+
+
+def _damaged(where: str, rid: str, e: Exception) -> RdfError:
+    return RdfError(f"{where}: record {rid!r} in the store cannot be read ({type(e).__name__}: "
+                    f"{str(e)[:80]}); the store is damaged: rebuild it with "
+                    f"'lineage --data-dir DIR index -o {where}'.")
+
+
 def _records(source: Any) -> Iterator[tuple[Record, _Kept]]:
     """The records to export and, for each, the (position, relation, techniques) kept.
 
@@ -611,9 +643,68 @@ def _kb_records(kb: KnowledgeBase) -> Iterator[tuple[Record, _Kept]]:
         yield rec, [(k, r, list(r.techniques)) for k, r in enumerate(rec.relations)]
 
 
+@functools.cache
+def _defaults() -> dict[str, dict[str, Any]]:
+    """Each record model's fields and their defaults (``relation``, ``source`` and ``claim``
+    too): what a stored record that omits a field stands for."""
+    from pydantic_core import PydanticUndefined
+
+    from lineage import records as R
+
+    def of(model: Any) -> dict[str, Any]:
+        out = {}
+        for name, f in model.model_fields.items():
+            if f.default_factory is not None:
+                out[name] = f.default_factory()
+            else:
+                out[name] = None if f.default is PydanticUndefined else f.default
+        return out
+
+    models = {t: getattr(R, t.capitalize()) for t in TYPES}
+    return {**{t: of(m) for t, m in models.items()}, "relation": of(R.Relation),
+            "source": of(R.Source), "claim": of(R.Claim)}
+
+
+def _plain_records(rows: Iterable[tuple[str, str, list[tuple]]], where: str
+                   ) -> Iterator[tuple[Any, _Kept]]:
+    """Stored records as plain objects the writer reads like the models (no validation:
+    the fast path of an export from a store). A record the writer cannot read (a damaged
+    or planted store) stops the export with :class:`RdfError` naming it."""
+    from json import loads as json_loads
+    from types import SimpleNamespace as NS
+
+    d = _defaults()
+    src_d, rel_d, claim_d = d["source"], d["relation"], d["claim"]
+
+    def sources(items: Any) -> list[Any]:
+        return [NS(**{**src_d, **x}) for x in items]
+
+    for rid, body, edges in rows:
+        try:
+            data = json_loads(body)
+            data["sources"] = sources(data.get("sources") or ())
+            if data.get("claims"):
+                data["claims"] = [NS(**{**claim_d, **c, "sources": sources(c["sources"])})
+                                  for c in data["claims"]]
+            rels = []
+            for dst, kind, _pos, conf, rbody in edges:
+                r = json_loads(rbody)
+                r["sources"] = sources(r.get("sources") or ())
+                rels.append(NS(**{**rel_d, **r, "relation": kind, "target": dst,
+                                  "confidence": conf}))
+            data["relations"] = rels
+            rec = NS(**{**d[data["type"]], **data}, _where=where)
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise _damaged(where, rid, e) from None
+        yield rec, [(k, r, list(r.techniques)) for k, r in enumerate(rels)]
+
+
 def _store_records(S: Any) -> Iterator[tuple[Record, _Kept]]:
     from .store.views import iter_pydantic_records
 
+    if getattr(S, "iter_sorted_rows", None) is not None:  # a whole store on disk
+        yield from _plain_records(S.iter_sorted_rows(), str(getattr(S, "path", "store")))
+        return
     view = hasattr(S, "base")  # as_of, focus ...: keep only the relations the view keeps
     for rec in iter_pydantic_records(S):
         present = {e.key for e in S.out_edges(rec.id)} if view else None
@@ -644,7 +735,7 @@ def iter_triples(source: Exportable, *, base: str = DEFAULT_BASE) -> Iterator[Tr
 
 def _iter_triples(records: Iterator, base: str) -> Iterator[Triple]:
     for rec, relations in records:
-        yield from _record_triples(rec, relations, base)
+        yield from _triples_of(rec, relations, base)
 
 
 # --- N-Triples, streamed ----------------------------------------------------
@@ -666,7 +757,8 @@ def _nt_term(t: Term) -> str:
     return f'"{lex}"'
 
 
-def iter_ntriples(source: Exportable, *, base: str = DEFAULT_BASE) -> Iterator[str]:
+def iter_ntriples(source: Exportable, *, base: str = DEFAULT_BASE,
+                  jobs: int | None = None) -> Iterator[str]:
     """Yield the N-Triples export, one chunk of lines per record, without an rdflib Graph.
 
     Memory stays bounded by one record (and a cache of formatted terms), so a
@@ -679,29 +771,88 @@ def iter_ntriples(source: Exportable, *, base: str = DEFAULT_BASE) -> Iterator[s
     (6, True)
     """
     check_base(base)
-    return _iter_ntriples(_records(source), base)
+    records = _records(source)  # checks the type of source at once
+    n = _jobs(source, jobs)
+    if n > 1:
+        return _parallel_ntriples(source, base, n)
+    return _iter_ntriples(records, base)
 
 
 def _iter_ntriples(records: Iterator[tuple[Record, _Kept]], base: str) -> Iterator[str]:
-    cache: dict[Any, str] = {}  # IRIs and literals, formatted once
+    cache: dict[Any, str] = {}  # literals, formatted once
     get = cache.get
+    triples = _triples_of
     for rec, kept in records:
         lines = []
         append = lines.append
-        for s, p, o in _record_triples(rec, kept, base):
-            ss = get(s)
-            if ss is None:
-                ss = cache[s] = f"<{s}>"
-            pp = get(p)
-            if pp is None:
-                pp = cache[p] = f"<{p}>"
-            oo = get(o)
-            if oo is None:
-                oo = cache[o] = f"<{o}>" if type(o) is str else _nt_term(o)
-            append(f"{ss} {pp} {oo} .\n")
-        if len(cache) > 500_000:
+        for s, p, o in triples(rec, kept, base):
+            if type(o) is str:
+                append(f"<{s}> <{p}> <{o}> .\n")
+            else:
+                oo = get(o)
+                if oo is None:
+                    oo = cache[o] = _nt_term(o)
+                append(f"<{s}> <{p}> {oo} .\n")
+        if len(cache) > 200_000:
             cache.clear()
         yield "".join(lines)
+
+
+PARALLEL_MIN = 20_000
+"""A store with at least this many records is exported to N-Triples by several processes."""
+
+
+def _nt_part(path: str, lo: str | None, hi: str | None, base: str, out: str) -> str:
+    """Write the N-Triples of the records ``lo <= id < hi`` of the store at ``path`` to the
+    file ``out`` (run in a worker process); returns ``out``."""
+    from .store.sqlite import SQLiteStore
+
+    S = SQLiteStore(path)
+    try:
+        with open(out, "w", encoding="utf-8") as f:
+            for chunk in _iter_ntriples(_plain_records(S.iter_sorted_rows(lo, hi), path), base):
+                f.write(chunk)
+    finally:
+        S.close()
+    return out
+
+
+def _parallel_ntriples(S: Any, base: str, jobs: int) -> Iterator[str]:
+    """The N-Triples of a whole on-disk store, made by ``jobs`` worker processes, each
+    writing runs of records (in id order) to a private temporary file; the runs are read
+    back in order, so the output is the same as one process writes."""
+    import multiprocessing
+    import shutil
+    import tempfile
+
+    cuts = S.split_ids(jobs * 4)
+    bounds = list(zip([None, *cuts], [*cuts, None], strict=True))
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    tmp = tempfile.mkdtemp(prefix="lineage-nt-")
+    try:
+        with multiprocessing.get_context(method).Pool(jobs) as pool:
+            pending = [pool.apply_async(_nt_part, (str(S.path), lo, hi, base,
+                                                   str(Path(tmp) / f"part-{i:04d}.nt")))
+                       for i, (lo, hi) in enumerate(bounds)]
+            for job in pending:
+                part = job.get()
+                with open(part, encoding="utf-8") as f:
+                    while block := f.read(1 << 20):
+                        yield block
+                Path(part).unlink()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _jobs(S: Any, jobs: int | None) -> int:
+    if jobs is None:
+        import os
+
+        jobs = min(os.cpu_count() or 1, 4)
+    if (jobs <= 1 or getattr(S, "iter_sorted_rows", None) is None
+            or str(getattr(S, "path", ":memory:")) == ":memory:"):
+        return 1
+    return jobs if jobs > 1 and len(S) >= PARALLEL_MIN else 1
 
 
 # --- rdflib graphs and the other formats ------------------------------------
@@ -821,7 +972,7 @@ def iter_turtle(source: Exportable, *, base: str = DEFAULT_BASE) -> Iterator[str
 
         for rec, kept in records:
             out = []
-            for s, preds in _subjects(_record_triples(rec, kept, base)):
+            for s, preds in _subjects(_triples_of(rec, kept, base)):
                 lines = []
                 for p, objs in preds.items():
                     verb = "a" if p == T_TYPE else term(p)
@@ -884,7 +1035,7 @@ def iter_jsonld(source: Exportable, *, base: str = DEFAULT_BASE) -> Iterator[str
         first = True
         for rec, kept in records:
             nodes = []
-            for s, preds in _subjects(_record_triples(rec, kept, base)):
+            for s, preds in _subjects(_triples_of(rec, kept, base)):
                 node: dict[str, Any] = {"@id": iri(s)}
                 for p, objs in preds.items():
                     if p == T_TYPE and all(type(o) is str for o in objs):
@@ -1332,7 +1483,8 @@ class _Reader:
             src = {"document": self.one(s, L_DOCUMENT, rid, f + ".document", required=True),
                    "quote": self.one(s, L_QUOTE, rid, f + ".quote"),
                    "locator": self.one(s, L_LOCATOR, rid, f + ".locator"),
-                   "field": self.one(s, L_FIELD, rid, f + ".field")}
+                   "field": self.one(s, L_FIELD, rid, f + ".field"),
+                   "translation": self.one(s, L_TRANSLATION, rid, f + ".translation")}
             out.append({k: v for k, v in src.items() if v is not None})
         return out
 

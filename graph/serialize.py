@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lineage.vocab import provenance
+
 from .query import Edge, Lineage, LineagePath, developers, neighbours
 from .store.base import Store
 
@@ -67,6 +69,7 @@ def edge_json(e: Edge) -> dict[str, Any]:
         "relation": e.relation,
         "category": e.category,
         "confidence": e.confidence,
+        "provenance": provenance(s.document for s in e.sources),
         "sources": [s.to_dict() for s in e.sources],
         "techniques": list(e.techniques),
         "note": e.note,
@@ -255,7 +258,11 @@ def license_json(S: Store, report: LicenseReport) -> dict[str, Any]:
         "conflicts": [{"declared": _restriction_json(S, c.declared),
                        "inherited": _restriction_json(S, c.inherited), "weak": c.weak}
                       for c in report.conflicts],
-        **_union(S, [report.node], [r.path for r in report.restrictions]),
+        "incomplete": report.incomplete,
+        "missing": [{"id": m.node, "kind": m.kind, "weak": m.weak, "path": path_json(S, m.path)}
+                    for m in report.missing],
+        **_union(S, [report.node], [r.path for r in report.restrictions]
+                 + [m.path for m in report.missing]),
     }
 
 
@@ -305,4 +312,5 @@ def check_json(report: CheckReport) -> dict[str, Any]:
         "warnings": len(report.warnings),
         "by_kind": report.by_kind(),
         "problems": [problem_json(p) for p in report.problems],
+        "gaps": {k: list(ids) for k, ids in report.gaps.items()},
     }

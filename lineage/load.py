@@ -32,6 +32,7 @@ from .records import (
     date_key,
     item_adapter,
 )
+from .vocab import WEIGHT_RELATIONS
 
 __all__ = [
     "SHIPPED_DATA",
@@ -41,6 +42,7 @@ __all__ = [
     "load",
     "loads",
     "check_data",
+    "unresolved_documents",
     "data_files",
     "is_within",
     "problems_in",
@@ -367,7 +369,7 @@ def _record_fields(item: Any) -> list[str]:
         "model": r.Model, "family": r.Family, "dataset": r.Dataset, "technique": r.Technique,
         "paper": r.Paper, "organization": r.Organization, "benchmark": r.Benchmark,
         "software": r.Software, "application": r.Application, "license": r.License,
-        "relation": r.StandaloneRelation,
+        "document": r.Document, "relation": r.StandaloneRelation,
     }.get(t, r.Record)
     return list(cls.model_fields)
 
@@ -747,7 +749,8 @@ def check_data(kb: KnowledgeBase) -> list[Problem]:
                         o.file, o.line, rec.id, fld + ".relation",
                         f"'{rel.relation}' cannot link a {rec.type} to a {target.type}",
                         f"'{rel.relation}' goes from {'/'.join(sorted(allowed_src))} to "
-                        f"{'/'.join(sorted(allowed_tgt))}; pick another relation kind.",
+                        f"{'/'.join(sorted(allowed_tgt))}; pick another relation kind"
+                        + _fitting_kinds(rec.type, target.type) + ".",
                         kind="type"))
             for t in rel.techniques:
                 tech = recs.get(t)
@@ -766,21 +769,85 @@ def check_data(kb: KnowledgeBase) -> list[Problem]:
                                         "Merge the two into one relation with both sources.",
                                         kind="duplicate"))
             seen.add(key)
-            if target is not None and rel.relation in LINEAGE_RELATIONS:
-                child = date_key(rel.date or rec.date)
-                parent = date_key(target.date)
-                if child and parent:
-                    n = min(len(child), len(parent))
-                    if child[:n] < parent[:n]:
-                        problems.append(Problem(
-                            o.file, o.line, rec.id, fld,
-                            f"dated {rel.date or rec.date} before its parent "
-                            f"{target.id!r} ({target.date})",
-                            "Fix one of the dates, or set 'date:' on the relation if it "
-                            "came to hold later.", kind="date"))
+            if target is not None and rel.relation in WEIGHT_RELATIONS:
+                # Weights cannot come from a later model, whatever the relation's own date.
+                if _dated_before(rec.date, target.date):
+                    problems.append(Problem(
+                        o.file, o.line, rec.id, fld,
+                        f"dated {rec.date} before its parent {target.id!r} ({target.date}), "
+                        f"whose weights it is said to carry ({rel.relation})",
+                        "Fix one of the dates; a model cannot carry the weights of a later one, "
+                        f"so if {rec.id!r} is a product that serves {target.id!r}, use "
+                        "'uses_model' instead (or split product and model records).",
+                        kind="date"))
+            elif target is not None and rel.relation in LINEAGE_RELATIONS:
+                if _dated_before(rel.date or rec.date, target.date):
+                    problems.append(Problem(
+                        o.file, o.line, rec.id, fld,
+                        f"dated {rel.date or rec.date} before its parent "
+                        f"{target.id!r} ({target.date})",
+                        "Fix one of the dates, or set 'date:' on the relation if it "
+                        "came to hold later.", kind="date"))
 
     problems.extend(_cycles(kb, where))
     return problems
+
+
+def unresolved_documents(kb: KnowledgeBase) -> list[Problem]:
+    """Cited documents that resolve to no record: ``document`` warnings for ``lineage check``.
+
+    Checked once the data declares documents (any ``document`` record): then
+    every source must name a document record (by name, alias or URL) or a paper
+    (by ``arXiv:<id>``, URL or title), so each citation prints with its title
+    and link (see :mod:`lineage.documents`). One warning per document, at its
+    first citation.
+    """
+    from .documents import CitationIndex, iter_sources
+
+    def where(rid: str, k: int | None = None) -> Origin:
+        if k is not None and (rid, k) in kb.relation_origins:
+            return kb.relation_origins[(rid, k)]
+        return kb.origins.get(rid, Origin("?", None))
+
+    if not any(rec.type == "document" for rec in kb.records.values()):
+        return []
+    index = CitationIndex.from_records(kb.records.values())
+    out: list[Problem] = []
+    reported: set[str] = set()
+    for rec in kb.records.values():
+        for k, fld, src in iter_sources(rec):
+            doc = src.document
+            if doc in reported or index.resolve(doc) is not None:
+                continue
+            reported.add(doc)
+            o = where(rec.id, k)
+            out.append(Problem(
+                o.file, o.line, rec.id, fld + ".document",
+                f"cited document {doc!r} resolves to no document or paper record",
+                "Add a 'type: document' record with it in 'aliases' or 'urls' (title, "
+                "authors, date), or a paper with its arXiv id.",
+                severity="warning", kind="document"))
+    return out
+
+
+def _fitting_kinds(source_type: str, target_type: str) -> str:
+    """`` (from a technique to a technique: builds_on, uses_technique)`` or ``''``."""
+    fit = [k for k, (src, tgt) in RELATION_RULES.items()
+           if source_type in src and target_type in tgt]
+    return f" (from a {source_type} to a {target_type}: {', '.join(fit)})" if fit else ""
+
+
+def _dated_before(child: str | None, parent: str | None) -> bool:
+    """Whether a child's date is before its parent's, compared at the coarser precision.
+
+    >>> _dated_before("2022-11", "2023-03"), _dated_before("2023", "2023-03"), _dated_before(None, "2023")
+    (True, False, False)
+    """
+    c, p = date_key(child), date_key(parent)
+    if not (c and p):
+        return False
+    n = min(len(c), len(p))
+    return c[:n] < p[:n]
 
 
 def _cycles(kb: KnowledgeBase, where) -> list[Problem]:

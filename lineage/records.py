@@ -33,6 +33,7 @@ __all__ = [
     "RECORD_TYPES",
     "RELATION_KINDS",
     "WEIGHT_RELATIONS",
+    "INFLUENCE_RELATIONS",
     "DATA_RELATIONS",
     "LINEAGE_RELATIONS",
     "KNOWLEDGE_RELATIONS",
@@ -51,6 +52,7 @@ __all__ = [
     "Software",
     "Application",
     "License",
+    "Document",
     "StandaloneRelation",
     "AnyRecord",
     "Item",
@@ -65,6 +67,7 @@ ARXIV_PATTERN = r"^\d{4}\.\d{4,5}(v\d+)?$"
 from .dates import check_partial_date, date_key  # noqa: E402,F401  (date_key re-exported)
 from .vocab import (  # noqa: E402  (re-exported: the vocabularies live in a light module)
     DATA_RELATIONS,
+    INFLUENCE_RELATIONS,
     KNOWLEDGE_RELATIONS,
     LINEAGE_RELATIONS,
     RECORD_TYPES,
@@ -214,6 +217,11 @@ class Source(_Strict):
         description="For record-level sources: which attribute this source supports "
         "(e.g. 'parameters', 'date').",
     )
+    translation: str | None = Field(
+        default=None,
+        description="An English gloss of a quote in another language (e.g. Chinese). "
+        "It is a translation, not the document's words; the quote stays as written.",
+    )
 
     @model_validator(mode="after")
     def _quote_or_locator(self) -> Source:
@@ -222,6 +230,8 @@ class Source(_Strict):
                 "a source needs a 'quote' (short verbatim text) or a 'locator' "
                 "(section/table) so a reader can check it"
             )
+        if self.translation is not None and not self.quote:
+            raise ValueError("a 'translation' glosses a 'quote': add the quote as written")
         return self
 
 
@@ -240,8 +250,10 @@ class Relation(_Strict):
     target: RecordId = Field(description="Id of the record this one relates to.")
     confidence: Confidence = Field(
         default="explicit",
-        description="'explicit' when a source states it plainly; 'weak' when implied "
-        "or hedged.",
+        description="How firmly the cited sources state it: 'explicit' when one states it "
+        "plainly, 'weak' when they only imply or hedge it. Not where it comes from: a fact "
+        "stated plainly by a paper or model card is 'explicit' too (its provenance, seed "
+        "article or outside document, follows from the sources' documents).",
     )
     sources: Sources
     note: str | None = Field(default=None, description="Free-text remark, e.g. a caveat.")
@@ -526,6 +538,44 @@ class License(Record):
     )
 
 
+class Document(Record):
+    """A cited document: an article, blog post, web page, model card or README.
+
+    Sources name it by one of its ``aliases`` (a file name such as
+    ``002_70697c1b2f561b7a.txt``) or by one of its ``urls``; a reader finds it
+    by its title, author, publication, date and link. Papers are ``paper``
+    records; a source citing ``arXiv:<id>`` resolves to the paper with that id.
+    """
+
+    type: Literal["document"] = Field(description="Record type.")
+    title: str | None = Field(
+        default=None,
+        description="The title as the document gives it, in its own language ('name' "
+        "holds the English title where one exists, e.g. the original of a translation).",
+    )
+    authors: list[str] = Field(default_factory=list, description="Authors, as the "
+                               "document names them.")
+    publication: str | None = Field(
+        default=None,
+        description="Where it was published: site, blog, journal or repository.",
+    )
+    language: str | None = Field(
+        default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+        description="Language of the text, a BCP 47 tag such as 'zh' or 'en'.",
+    )
+    translation_of: str | None = Field(
+        default=None,
+        description="For a translation: the URL of the original, as the document gives it.",
+    )
+
+    @field_validator("translation_of")
+    @classmethod
+    def _original_url(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^https?://[^\s<>\"]+$", v):
+            raise ValueError(f"{v!r} is not an http(s) URL")
+        return v
+
+
 AnyRecord = Annotated[
     Union[
         Model,
@@ -538,6 +588,7 @@ AnyRecord = Annotated[
         Software,
         Application,
         License,
+        Document,
     ],
     Field(discriminator="type"),
 ]
@@ -565,6 +616,7 @@ Item = Annotated[
         Software,
         Application,
         License,
+        Document,
         StandaloneRelation,
     ],
     Field(discriminator="type"),

@@ -26,7 +26,8 @@ def json_schema() -> dict[str, Any]:
     schema["title"] = "lineage data file"
     schema["description"] = (
         "A YAML list of lineage records (model, family, dataset, technique, paper, "
-        "organization, benchmark, software, application, license) and standalone relations."
+        "organization, benchmark, software, application, license, document) and standalone "
+        "relations."
     )
     return schema
 

@@ -1,51 +1,62 @@
 """The controlled vocabularies: record types and relation kinds.
 
+Every relation kind is one row of :data:`RELATIONS`: its category, which record
+types may state it and point to it, whether it carries the target's weights
+(and so its licence) into the record, and how it reads. The tuples the rest of
+the code uses (:data:`WEIGHT_RELATIONS`, :data:`LINEAGE_RELATIONS` ...) are
+derived from that one table.
+
+The four categories:
+
+``weights``
+    The record's weights come from the target: a fine-tune, adapter,
+    quantization, merge or continued pre-training of it, or a ``variant``, a
+    member of a family (the family names its members' weights, so its licence
+    and pre-training data are every member's).
+``influence``
+    The record follows the target without carrying its weights: a
+    ``successor`` trained from scratch (GPT-2 after GPT-1, Llama 2 after
+    LLaMA), a ``reproduction`` or re-implementation, a borrowed
+    ``architecture``, a technique that ``builds_on`` another.
+``data``
+    Data lineage: a model ``trained_on`` a dataset, a dataset ``generated_by``
+    a (teacher) model, a dataset or benchmark ``derived_from`` another.
+``knowledge``
+    Describes the record without making it derive from the target.
+
 Kept free of heavy imports so the CLI can build its option lists quickly.
+
+>>> RELATION_CATEGORY["successor"], RELATION_CATEGORY["variant"], "successor" in WEIGHT_RELATIONS
+('influence', 'weights', False)
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from typing import NamedTuple
+
 __all__ = [
     "RECORD_TYPES",
+    "CATEGORIES",
+    "RelationSpec",
+    "RELATIONS",
     "RELATION_KINDS",
+    "RELATION_CATEGORY",
     "WEIGHT_RELATIONS",
+    "INFLUENCE_RELATIONS",
     "DATA_RELATIONS",
     "LINEAGE_RELATIONS",
     "KNOWLEDGE_RELATIONS",
+    "INHERITING_RELATIONS",
     "RELATION_RULES",
+    "PHRASES",
+    "CONFIDENCES",
+    "PROVENANCES",
+    "SEED_DOCUMENT_GLOB",
+    "is_seed_document",
+    "provenance",
 ]
-
-
-WEIGHT_RELATIONS: tuple[str, ...] = (
-    "finetune",
-    "adapter",
-    "quantized",
-    "merge",
-    "continued_pretraining",
-    "variant",
-    "successor",
-    "reproduction",
-    "architecture",
-)
-"""Weight lineage: the record's weights (or design) come from the target."""
-
-DATA_RELATIONS: tuple[str, ...] = ("trained_on", "generated_by", "derived_from")
-"""Data lineage: model <- dataset <- teacher model, dataset <- dataset."""
-
-LINEAGE_RELATIONS: tuple[str, ...] = WEIGHT_RELATIONS + DATA_RELATIONS
-"""Relations followed by ancestry and descendants queries."""
-
-KNOWLEDGE_RELATIONS: tuple[str, ...] = (
-    "uses_technique",
-    "introduced_in",
-    "developed_by",
-    "evaluated_on",
-    "licensed_under",
-    "uses_model",
-)
-"""Relations that describe a record without making it derive from the target."""
-
-RELATION_KINDS: tuple[str, ...] = LINEAGE_RELATIONS + KNOWLEDGE_RELATIONS
 
 
 RECORD_TYPES: tuple[str, ...] = (
@@ -59,27 +70,148 @@ RECORD_TYPES: tuple[str, ...] = (
     "software",
     "application",
     "license",
+    "document",
 )
+
+CATEGORIES: tuple[str, ...] = ("weights", "influence", "data", "knowledge")
+"""Relation categories, strongest derivation first (see the module docstring)."""
 
 _MODELISH = frozenset({"model", "family"})
 _ARTEFACT = frozenset({"model", "family", "dataset", "software", "application"})
 _ANY = frozenset(RECORD_TYPES)
+_WEIGHTY = _MODELISH | {"software"}
+
+
+class RelationSpec(NamedTuple):
+    """One relation kind: ``<record> <kind> <target>``."""
+
+    kind: str
+    category: str
+    sources: frozenset[str]
+    """Record types that may state it."""
+    targets: frozenset[str]
+    """Record types it may point to."""
+    inherits: bool
+    """Whether it carries the target's weights (and so its licence) into the record."""
+    phrase: str
+    """How it reads upwards: ``X <phrase> target``."""
+    inverse: str
+    """How it reads downwards: ``target <inverse> X``."""
+
+
+_R = RelationSpec
+RELATIONS: tuple[RelationSpec, ...] = (
+    # weights: the record's weights come from the target
+    _R("finetune", "weights", _WEIGHTY, _WEIGHTY, True, "fine-tuned from", "fine-tuned into"),
+    _R("adapter", "weights", _WEIGHTY, _WEIGHTY, True, "adapter on", "adapted into"),
+    _R("quantized", "weights", _WEIGHTY, _WEIGHTY, True, "quantized from", "quantized into"),
+    _R("merge", "weights", _WEIGHTY, _WEIGHTY, True, "merged from", "merged into"),
+    _R("continued_pretraining", "weights", _WEIGHTY, _WEIGHTY, True,
+       "further pre-trained from", "further pre-trained into"),
+    _R("variant", "weights", _WEIGHTY, _WEIGHTY, True, "variant of", "has variant"),
+    # influence: follows the target without carrying its weights
+    _R("successor", "influence", _WEIGHTY, _WEIGHTY, False, "successor of", "succeeded by"),
+    _R("reproduction", "influence", _WEIGHTY, _WEIGHTY, False,
+       "reproduction of", "reproduced by"),
+    _R("architecture", "influence", _WEIGHTY, _WEIGHTY, False,
+       "architecture from", "architecture used by"),
+    _R("builds_on", "influence", frozenset({"technique"}), frozenset({"technique"}), False,
+       "builds on", "built upon by"),
+    # data lineage
+    _R("trained_on", "data", _MODELISH, frozenset({"dataset"}), False,
+       "trained on", "used to train"),
+    _R("generated_by", "data", frozenset({"dataset"}), _MODELISH, False,
+       "generated by", "generated"),
+    _R("derived_from", "data", frozenset({"dataset", "benchmark"}),
+       frozenset({"dataset", "benchmark"}), False, "derived from", "source of"),
+    # knowledge: describes the record
+    _R("uses_technique", "knowledge", _ARTEFACT | {"technique", "paper"},
+       frozenset({"technique"}), False, "uses", "used by"),
+    _R("introduced_in", "knowledge", _ANY - {"paper", "organization", "document"},
+       frozenset({"paper"}),
+       False, "introduced in", "introduces"),
+    _R("developed_by", "knowledge", _ANY - {"organization", "license"},
+       frozenset({"organization"}), False, "developed by", "developed"),
+    _R("evaluated_on", "knowledge", _WEIGHTY, frozenset({"benchmark"}), False,
+       "evaluated on", "evaluates"),
+    _R("licensed_under", "knowledge", _ARTEFACT, frozenset({"license"}), False,
+       "licensed under", "licenses"),
+    _R("uses_model", "knowledge",
+       frozenset({"software", "application", "benchmark", "dataset", "model"}), _MODELISH,
+       False, "uses model", "used by"),
+)
+"""The relation vocabulary, one row per kind (the single source of truth)."""
+del _R
+
+
+def _kinds(category: str) -> tuple[str, ...]:
+    return tuple(r.kind for r in RELATIONS if r.category == category)
+
+
+RELATION_CATEGORY: dict[str, str] = {r.kind: r.category for r in RELATIONS}
+"""The category of each relation kind."""
+
+WEIGHT_RELATIONS: tuple[str, ...] = _kinds("weights")
+"""Weight lineage: the record's weights come from the target (``--weights-only``)."""
+
+INFLUENCE_RELATIONS: tuple[str, ...] = _kinds("influence")
+"""Influence: the record follows the target without carrying its weights."""
+
+DATA_RELATIONS: tuple[str, ...] = _kinds("data")
+"""Data lineage: model <- dataset <- teacher model, dataset <- dataset."""
+
+LINEAGE_RELATIONS: tuple[str, ...] = WEIGHT_RELATIONS + INFLUENCE_RELATIONS + DATA_RELATIONS
+"""Relations followed by ancestry and descendants queries."""
+
+KNOWLEDGE_RELATIONS: tuple[str, ...] = _kinds("knowledge")
+"""Relations that describe a record without making it derive from the target."""
+
+RELATION_KINDS: tuple[str, ...] = LINEAGE_RELATIONS + KNOWLEDGE_RELATIONS
+
+INHERITING_RELATIONS: tuple[str, ...] = tuple(r.kind for r in RELATIONS if r.inherits)
+"""Relations that carry the target's weights, and so its licence, into the record."""
 
 RELATION_RULES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    # kind: (allowed record types, allowed target types)
-    **{k: (_MODELISH | {"software"}, _MODELISH | {"software"}) for k in WEIGHT_RELATIONS},
-    "trained_on": (_MODELISH, frozenset({"dataset"})),
-    "generated_by": (frozenset({"dataset"}), _MODELISH),
-    "derived_from": (frozenset({"dataset", "technique", "benchmark"}),
-                     frozenset({"dataset", "technique", "benchmark"})),
-    "uses_technique": (_ARTEFACT | {"technique", "paper"}, frozenset({"technique"})),
-    "introduced_in": (_ANY - {"paper", "organization"}, frozenset({"paper"})),
-    "developed_by": (_ANY - {"organization", "license"}, frozenset({"organization"})),
-    "evaluated_on": (_MODELISH | {"software"}, frozenset({"benchmark"})),
-    "licensed_under": (_ARTEFACT, frozenset({"license"})),
-    "uses_model": (frozenset({"software", "application", "benchmark", "dataset", "model"}),
-                   _MODELISH),
+    r.kind: (r.sources, r.targets) for r in RELATIONS
 }
 """Which record types may state each relation, and which types it may point to."""
 
+PHRASES: dict[str, tuple[str, str]] = {r.kind: (r.phrase, r.inverse) for r in RELATIONS}
+"""relation: (reading upwards "X <phrase> parent", reading downwards "X <phrase> child")."""
 
+
+# --- how firmly, and where from ------------------------------------------------
+
+CONFIDENCES: tuple[str, ...] = ("explicit", "weak")
+"""How firmly the cited sources state a relation: ``explicit`` when one states it plainly,
+``weak`` when they only imply or hedge it. Where a fact comes from is its provenance."""
+
+PROVENANCES: tuple[str, ...] = ("seed", "outside")
+"""Where a relation comes from: ``seed`` when one of its sources is a seed article (the
+five articles on LLM history the knowledge base covers, cited by file name such as
+``002_70697c1b2f561b7a.txt``), ``outside`` when every source is another document (a
+paper, model card, README, announcement ...)."""
+
+_SEED_DOCUMENT = re.compile(r"[0-9]{3}_[0-9a-f]{16}\.txt")
+SEED_DOCUMENT_GLOB = "[0-9][0-9][0-9]_" + "[0-9a-f]" * 16 + ".txt"
+"""The same test as :func:`is_seed_document`, as an SQLite ``GLOB`` pattern."""
+
+
+def is_seed_document(document: str) -> bool:
+    """Whether a source's ``document`` names a seed article.
+
+    >>> is_seed_document("002_70697c1b2f561b7a.txt"), is_seed_document("arXiv:2302.13971")
+    (True, False)
+    """
+    return _SEED_DOCUMENT.fullmatch(document) is not None
+
+
+def provenance(documents: Iterable[str]) -> str:
+    """``'seed'`` when one of ``documents`` is a seed article, else ``'outside'``.
+
+    >>> provenance(["https://openai.com/blog/chatgpt", "004_9cc3d07c0675380d.txt"])
+    'seed'
+    >>> provenance(["arXiv:2307.09288"])
+    'outside'
+    """
+    return "seed" if any(is_seed_document(d) for d in documents) else "outside"

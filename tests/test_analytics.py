@@ -32,6 +32,8 @@ from lineage.load import load
 from tests.support import make_store as build_graph
 from tests.support import nxg
 
+SERVER_STORE = True  # license, teachers, students, common also against a real SPARQL server
+
 HERE = Path(__file__).parent
 KB = str(HERE / "fixtures" / "analytics" / "kb")
 BAD = str(HERE / "fixtures" / "analytics" / "inconsistent")
@@ -400,7 +402,8 @@ def test_cli_license_json_contract():
     assert r.exit_code == 0
     out = json.loads(r.output)
     assert set(out) == {"schema_version", "query", "root", "commercial_use", "verdict", "reason",
-                        "weak", "declared", "restrictions", "conflicts", "nodes", "edges"}
+                        "weak", "declared", "restrictions", "conflicts", "incomplete", "missing",
+                        "nodes", "edges"}
     assert out["schema_version"] == 1 and out["query"] == "license"
     assert out["root"] == "vicuna-13b"
     assert out["commercial_use"] is False and out["verdict"] == "not allowed"

@@ -196,6 +196,46 @@ def test_page_data_matches_the_graph(G):
     assert data["left_out"] == {} and data["focus"] is None
 
 
+def test_pyvis_assembles_what_vis_network_draws(G):
+    from pyvis.network import Network
+
+    from graph.html import page_data, select, vis_network
+
+    data = page_data(G, select(G), "hierarchy")
+    net = vis_network(data)
+    assert isinstance(net, Network) and net.directed
+    assert [n["id"] for n in net.nodes] == [n["id"] for n in data["nodes"]]
+    by_id = {n["id"]: n for n in data["nodes"]}
+    for v in net.nodes:  # shape by type, place and size from the opening layout
+        n = by_id[v["id"]]
+        assert v["shape"] == TYPE_STYLE[n["type"]]["shape"]
+        assert [v["x"], v["y"]] == n["pos"]["hierarchy"] and v["size"] == n["size"]["hierarchy"]
+        assert v["label"] == n["label"]
+    closed = [v for v in net.nodes if by_id[v["id"]].get("weights") == "closed"]
+    assert closed and all(v["color"]["background"] == "#ffffff" for v in closed)
+    assert [(e["from"], e["to"]) for e in net.edges] == [(e["from"], e["to"]) for e in data["edges"]]
+    weak = {e["id"] for e in data["edges"] if e["confidence"] == "weak"}
+    assert {e["id"] for e in net.edges if e["dashes"]} == weak
+    assert net.options["edges"]["smooth"]["forceDirection"] == "vertical"
+    # the page carries exactly what pyvis assembled, and opens with it
+    page = _data(to_html(G, layout="hierarchy"))
+    nodes, edges, *_rest, options = net.get_network_data()
+    assert page["vis"]["nodes"] == json.loads(json.dumps(nodes))
+    assert page["vis"]["edges"] == json.loads(json.dumps(edges))
+    assert page["vis"]["options"] == json.loads(options)
+
+
+def test_vis_network_script_is_the_one_pyvis_ships(G):
+    import pyvis
+
+    from graph.html import vis_network_js
+
+    path = vis_network_js()
+    assert Path(pyvis.__file__).parent in path.parents
+    tags = _parse(to_html(G))
+    assert tags.scripts[1].startswith(path.read_text(encoding="utf-8")[:500])
+
+
 def test_every_type_and_relation_has_a_style():
     assert set(TYPE_STYLE) == set(RECORD_TYPES)
     assert set(RELATION_COLOURS) == set(RELATION_KINDS)

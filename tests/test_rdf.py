@@ -246,7 +246,8 @@ def _write(tmp_path: Path, kb, fmt: str, name: str = "kb") -> Path:
 RECORD_CLASSES = {"model": R.Model, "family": R.Family, "dataset": R.Dataset,
                   "technique": R.Technique, "paper": R.Paper, "organization": R.Organization,
                   "benchmark": R.Benchmark, "software": R.Software,
-                  "application": R.Application, "license": R.License}
+                  "application": R.Application, "license": R.License,
+                  "document": R.Document}
 
 
 @pytest.mark.parametrize("type_name", R.RECORD_TYPES)
@@ -261,14 +262,18 @@ def test_relation_source_and_claim_fields_are_all_written():
     assert set(R.Relation.model_fields) == {"relation", "target", "confidence", "sources",
                                             "note", "techniques", "date", "score",
                                             "metric", "setting"}
-    assert set(R.Source.model_fields) == {"document", "quote", "locator", "field"}
+    assert set(R.Source.model_fields) == {"document", "quote", "locator", "field",
+                                          "translation"}
     assert set(R.Claim.model_fields) == {"topic", "value", "sources", "note"}
 
 
 def test_every_relation_kind_has_direct_triples():
     assert set(rdf.DIRECT) == set(R.RELATION_KINDS)
-    for kind in R.LINEAGE_RELATIONS:  # every derivation is a prov:wasDerivedFrom
+    for kind in R.WEIGHT_RELATIONS + R.DATA_RELATIONS:  # every derivation: prov:wasDerivedFrom
         assert str(PROV.wasDerivedFrom) in rdf.DIRECT[kind]
+    for kind in R.INFLUENCE_RELATIONS:  # no weights carried: the weaker prov:wasInfluencedBy
+        assert str(PROV.wasDerivedFrom) not in rdf.DIRECT[kind]
+        assert rdf.DIRECT[kind] == (str(LINEAGE.influencedBy), str(PROV.wasInfluencedBy))
     for kind in R.KNOWLEDGE_RELATIONS:
         assert str(PROV.wasDerivedFrom) not in rdf.DIRECT[kind]
     assert str(FAIR4ML.fineTunedFrom) in rdf.DIRECT["finetune"]
@@ -618,10 +623,10 @@ def test_shapes_enumerations_match_the_records():
     assert _shape_lists(LINEAGE.organizationKind) == [list(org_kinds)]
     kinds = sorted(_shape_lists(LINEAGE.relationKind), key=len)
     assert kinds[-1] == list(R.RELATION_KINDS)
-    assert list(R.LINEAGE_RELATIONS) in kinds
+    assert list(R.WEIGHT_RELATIONS + R.DATA_RELATIONS) in kinds  # prov:qualifiedDerivation
     assert ["developed_by"] in kinds and ["evaluated_on"] in kinds
     others = [k for k in R.KNOWLEDGE_RELATIONS if k not in ("developed_by", "evaluated_on")]
-    assert others in kinds
+    assert list(R.INFLUENCE_RELATIONS) + others in kinds  # prov:qualifiedInfluence
 
 
 @pytest.mark.parametrize("fmt", rdf.FORMATS)
@@ -690,7 +695,7 @@ EDITS = {
                        "prov:entity: the record of this file",
     "two record classes": "alpaca-7b.rdf:type: typed with two record classes",
     "wrong qualifier": "alpaca-7b/finetune/llama-7b.lineage:relationKind: a "
-                       "prov:qualifiedInfluence must be a uses_technique",
+                       "prov:qualifiedInfluence must be an influence relation",
     "source without quote": "alpaca-7b/finetune/llama-7b/source/1: a source needs a "
                             "lineage:quote or a lineage:locator",
     "untagged name": "sft.schema:name: a record needs exactly one schema:name, a non-empty "

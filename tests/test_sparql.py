@@ -28,6 +28,13 @@ def _column(result, name="ancestor"):
 def test_all_ancestors_via_property_path(run):
     result = run("sparql", ANCESTORS, "--format", "json")
     assert result.exit_code == 0
+    # prov:wasDerivedFrom is weight and data lineage: code-davinci-002 only succeeds Codex
+    assert _column(result) == ["chatgpt", "code-davinci-002", "gpt-3.5", "llama", "llama-13b",
+                               "sharegpt"]
+    influence = ANCESTORS.replace("prov:wasDerivedFrom+",
+                                 "(prov:wasDerivedFrom|lineage:influencedBy)+")
+    assert influence != ANCESTORS
+    result = run("sparql", influence, "--format", "json")
     assert _column(result) == ["chatgpt", "code-davinci-002", "codex", "gpt-3", "gpt-3.5",
                                "llama", "llama-13b", "sharegpt"]
 

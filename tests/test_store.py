@@ -370,3 +370,65 @@ def test_precomputed_hub_walks_answer_as_the_walk_does(shipped_kb, tmp_path, mon
     new = shipped_kb.records["alpaca-7b"].model_copy(update={"name": "Alpaca 7B (renamed)"})
     sq.update_store(path, [new])
     assert sq.SQLiteStore(path).db.execute("SELECT count(*) FROM walks").fetchone()[0] == 0
+
+
+@pytest.fixture(scope="module")
+def _shipped_disk(shipped_kb, tmp_path_factory):
+    from graph.store import sqlite as sq
+
+    return sq.build_store(tmp_path_factory.mktemp("nt") / "kb.db", shipped_kb.records.values())
+
+
+@pytest.mark.parametrize("fmt", ["nt", "turtle", "jsonld"])
+def test_exports_from_disk_read_stored_records_and_equal_the_validated_ones(
+        shipped_kb, _shipped_disk, fmt, store_kind):
+    """The exports read a store on disk without validating each record again (the fast
+    path), and write exactly what the validated records give."""
+    if store_kind != "sqlite":
+        pytest.skip("compares the two kinds itself")
+    from graph import rdf
+    from graph.store.memory import MemoryStore
+
+    stream = {"nt": rdf.iter_ntriples, "turtle": rdf.iter_turtle, "jsonld": rdf.iter_jsonld}[fmt]
+    assert "".join(stream(_shipped_disk)) == "".join(stream(MemoryStore(shipped_kb)))
+
+
+def test_ntriples_by_several_processes_are_the_same_bytes(_shipped_disk, monkeypatch, store_kind,
+                                                        tmp_path):
+    if store_kind != "sqlite":
+        pytest.skip("one run is enough")
+    import tempfile
+
+    from graph import rdf
+
+    one = "".join(rdf.iter_ntriples(_shipped_disk, jobs=1))
+    monkeypatch.setattr(rdf, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the workers write their runs
+    parts = list(rdf.iter_ntriples(_shipped_disk, jobs=3))
+    assert len(parts) >= 12 and "".join(parts) == one  # 3 workers x 4 runs, read back in order
+    assert not list(tmp_path.iterdir())  # the runs are removed once read
+
+
+@pytest.mark.parametrize("body", ['{"id": "alpaca-7b", "type": "nonsense", "name": "x"}',
+                                  '{"id": "alpaca-7b", "type": "model", "name": "x", '
+                                  '"date": 2023, "sources": []}',
+                                  'not json'])
+def test_a_damaged_store_stops_the_export_with_one_line(run, tmp_path, body, store_kind):
+    if store_kind != "sqlite":
+        pytest.skip("about stores on disk")
+    import sqlite3
+
+    path = tmp_path / "kb.db"
+    assert run("index", "-o", str(path)).exit_code == 0
+    db = sqlite3.connect(path)
+    db.execute("UPDATE records SET body=? WHERE id='alpaca-7b'", (body,))
+    db.commit()
+    db.close()
+    out = tmp_path / "out.nt"
+    result = run("--store", str(path), "export", "rdf", "--format", "nt", "-o", str(out),
+                 data=None)
+    assert result.exit_code == 1, result.output
+    assert "record 'alpaca-7b' in the store cannot be read" in result.output
+    assert f"index -o {path}" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not out.exists()

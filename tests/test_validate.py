@@ -28,8 +28,9 @@ CASES = {
     "no_source": ["no_source.yaml:10 vicuna-13b.relations[0].sources", "no source",
                   "Add 'sources:"],
     "child_before_parent": ["child_before_parent.yaml:10 vicuna-13b.relations[0]",
-                            "dated 2022-03 before its parent 'llama-13b' (2023-02)",
-                            "Fix one of the dates"],
+                            "dated 2022-03 before its parent 'llama-13b' (2023-02), whose "
+                            "weights it is said to carry (finetune)",
+                            "Fix one of the dates", "use 'uses_model' instead"],
     "bad_date": ["bad_date.yaml:4 vicuna-13b.date", "month 13"],
     "unknown_type": ["unknown_type.yaml:2 vicuna-13b.type", "unknown type 'modle'",
                      "did you mean 'model'"],

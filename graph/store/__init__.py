@@ -192,7 +192,8 @@ def stale_reason(store: Store) -> str | None:
 
 
 def open_store(data_dirs: Sequence[str] = (), *, shipped: bool = True, store: str | None = None,
-               as_of: str | None = None, notices: list[str] | None = None) -> Store:
+               as_of: str | None = None, notices: list[str] | None = None,
+               endpoint: str | None = None, graph: str | None = None) -> Store:
     """Open the store a command reads.
 
     Parameters
@@ -208,6 +209,12 @@ def open_store(data_dirs: Sequence[str] = (), *, shipped: bool = True, store: st
         A date: the store as it stood then.
     notices : list, optional
         Receives one-line notices for the user (a stale store, an unusable cache).
+    endpoint : str, optional
+        The query URL of a SPARQL 1.1 server holding the graph (``lineage push``
+        put it there): every answer then comes from the server
+        (:class:`graph.store.endpoint.EndpointStore`).
+    graph : str, optional
+        With ``endpoint``: the graph's IRI (default :data:`graph.remote.DEFAULT_GRAPH`).
 
     Raises
     ------
@@ -215,7 +222,16 @@ def open_store(data_dirs: Sequence[str] = (), *, shipped: bool = True, store: st
         A store that cannot be opened, data with errors, a bad date.
     """
     notes: list[str] = [] if notices is None else notices
-    if store and store != MEMORY:
+    if endpoint:
+        if store or data_dirs or not shipped:
+            raise LineageError(
+                "--endpoint reads the graph on a SPARQL server; --store, --data-dir and "
+                "--no-shipped (or LINEAGE_STORE, LINEAGE_DATA_DIR) choose local data and cannot "
+                "be combined with it. Give one or the other.")
+        from .endpoint import EndpointStore
+
+        S: Store = EndpointStore(endpoint, graph=graph)
+    elif store and store != MEMORY:
         if data_dirs or not shipped:
             raise LineageError(
                 "--data-dir and --no-shipped choose the data a store is built from; with "
@@ -223,7 +239,7 @@ def open_store(data_dirs: Sequence[str] = (), *, shipped: bool = True, store: st
                 f"--data-dir DIR index -o {store}'), then query it alone.")
         from .sqlite import SQLiteStore
 
-        S: Store = SQLiteStore(store)
+        S = SQLiteStore(store)
         why = stale_reason(S)
         if why:
             notes.append(f"store {store} is out of date ({why}); rebuild it with "

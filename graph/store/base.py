@@ -27,23 +27,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from lineage.dates import check_partial_date, date_in_bound
-from lineage.vocab import DATA_RELATIONS, WEIGHT_RELATIONS
+from lineage.vocab import RELATION_CATEGORY
 
 __all__ = ["Source", "Node", "Edge", "Store", "category", "date_in_bound", "parse_date_bound",
            "next_frontier"]
 
 
 def category(relation: str) -> str:
-    """``'weights'``, ``'data'`` or ``'knowledge'`` for a relation kind.
+    """``'weights'``, ``'influence'``, ``'data'`` or ``'knowledge'`` for a relation kind.
 
-    >>> category("finetune"), category("trained_on"), category("developed_by")
-    ('weights', 'data', 'knowledge')
+    (:data:`lineage.vocab.RELATIONS` says which; an unknown kind is ``'knowledge'``.)
+
+    >>> category("finetune"), category("successor"), category("trained_on"), category("developed_by")
+    ('weights', 'influence', 'data', 'knowledge')
     """
-    if relation in WEIGHT_RELATIONS:
-        return "weights"
-    if relation in DATA_RELATIONS:
-        return "data"
-    return "knowledge"
+    return RELATION_CATEGORY.get(relation, "knowledge")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +52,12 @@ class Source:
     quote: str | None = None
     locator: str | None = None
     field: str | None = None
+    translation: str | None = None
 
     def to_dict(self) -> dict[str, str]:
         """The source as JSON data, without empty keys."""
         out = {"document": self.document}
-        for k in ("quote", "locator", "field"):
+        for k in ("quote", "locator", "field", "translation"):
             v = getattr(self, k)
             if v is not None:
                 out[k] = v
@@ -66,7 +65,8 @@ class Source:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Source:
-        return cls(d["document"], d.get("quote"), d.get("locator"), d.get("field"))
+        return cls(d["document"], d.get("quote"), d.get("locator"), d.get("field"),
+                   d.get("translation"))
 
 
 @dataclass(frozen=True, slots=True)

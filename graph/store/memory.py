@@ -29,7 +29,8 @@ def relation_edge(rid: str, k: int, rel: Any) -> Edge:
     return Edge(
         source=rid, target=rel.target, relation=rel.relation, category=category(rel.relation),
         confidence=rel.confidence,
-        sources=tuple(Source(s.document, s.quote, s.locator, s.field) for s in rel.sources),
+        sources=tuple(Source(s.document, s.quote, s.locator, s.field, s.translation)
+                      for s in rel.sources),
         note=rel.note, techniques=tuple(rel.techniques), date=rel.date, score=rel.score,
         metric=rel.metric, setting=rel.setting, key=f"{rel.relation}:{k}",
     )

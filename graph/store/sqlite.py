@@ -30,7 +30,7 @@ from typing import Any
 
 from lineage.errors import LineageError
 from lineage.names import close_matches, normalize, record_labels
-from lineage.vocab import DATA_RELATIONS, LINEAGE_RELATIONS, WEIGHT_RELATIONS
+from lineage.vocab import LINEAGE_RELATIONS, RELATION_CATEGORY, SEED_DOCUMENT_GLOB
 
 from .base import Edge, Node, Store, date_in_bound, next_frontier
 from .memory import record_body, record_node, relation_edge
@@ -115,13 +115,18 @@ def code_version() -> str:
     return h.hexdigest()[:16]
 
 
-_CATEGORY_SQL = ("CASE WHEN e.relation IN ({}) THEN 'weights' WHEN e.relation IN ({}) "
-                 "THEN 'data' ELSE 'knowledge' END").format(
-    ",".join(f"'{k}'" for k in WEIGHT_RELATIONS), ",".join(f"'{k}'" for k in DATA_RELATIONS))
+_CATEGORY_SQL = ("CASE e.relation " + " ".join(  # = graph.store.base.category
+    f"WHEN '{k}' THEN '{c}'" for k, c in RELATION_CATEGORY.items() if c != "knowledge")
+    + " ELSE 'knowledge' END")
+
+_PROVENANCE_SQL = (  # = lineage.vocab.provenance
+    "CASE WHEN EXISTS (SELECT 1 FROM json_each(e.body, '$.sources') AS s WHERE "
+    f"json_extract(s.value, '$.document') GLOB '{SEED_DOCUMENT_GLOB}') "
+    "THEN 'seed' ELSE 'outside' END")
 
 _EDGE_OBJECT = (
     "json_object('kind', 'edge', 'source', e.src, 'target', e.dst, 'relation', e.relation, "
-    f"'category', {_CATEGORY_SQL}, 'confidence', e.confidence, "
+    f"'category', {_CATEGORY_SQL}, 'confidence', e.confidence, 'provenance', {_PROVENANCE_SQL}, "
     "'sources', json_extract(e.body, '$.sources'), "
     "'techniques', coalesce(json_extract(e.body, '$.techniques'), json_array()), "
     "'note', json_extract(e.body, '$.note'), 'date', e.date)")
@@ -238,6 +243,43 @@ class SQLiteStore(Store):
                     mine.append(self._edge(pending))
                 pending = edges.fetchone()
             yield json.loads(body), mine
+
+    def iter_sorted_rows(self, lo: str | None = None, hi: str | None = None
+                         ) -> Iterator[tuple[str, str, list[tuple[str, str, int, str, str]]]]:
+        """Every record with ``lo <= id < hi`` (all when None) as stored: its id, its JSON
+        and its relations' rows ``(target, kind, position, confidence, JSON)``, sorted by id,
+        in one pass over two cursors. Nothing is validated or decoded: the fast path of
+        the exports, which check what they read."""
+        where, args = "", []
+        if lo is not None:
+            where, args = " WHERE {0} >= ?", [lo]
+        if hi is not None:
+            where += (" AND" if where else " WHERE") + " {0} < ?"
+            args.append(hi)
+        edges = self.db.cursor().execute(
+            "SELECT src, dst, relation, pos, confidence, body FROM edges"
+            + where.format("src") + " ORDER BY src, pos", args)
+        pending = edges.fetchone()
+        for rid, body in self.db.cursor().execute(
+                "SELECT id, body FROM records" + where.format("id") + " ORDER BY id", args):
+            mine = []
+            while pending is not None and pending[0] <= rid:
+                if pending[0] == rid:
+                    mine.append(pending[1:])
+                pending = edges.fetchone()
+            yield rid, body, mine
+
+    def split_ids(self, parts: int) -> list[str]:
+        """``parts - 1`` ids that cut the records, in id order, into ``parts`` runs of about
+        the same length (fewer when there are few records)."""
+        n = len(self)
+        cuts = []
+        for k in range(1, parts):
+            row = self.db.execute("SELECT id FROM records ORDER BY id LIMIT 1 OFFSET ?",
+                                  (n * k // parts,)).fetchone()
+            if row is not None and (not cuts or row[0] > cuts[-1]):
+                cuts.append(row[0])
+        return cuts
 
     def edge_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM edges").fetchone()[0]
@@ -704,6 +746,19 @@ def build_store(path: str | os.PathLike[str], records: Iterable[Any], *,
     return SQLiteStore(target)
 
 
+def existing_ids(db: sqlite3.Connection, records: Sequence[Any]) -> set[str]:
+    """The ids of ``records`` and of every record they point to that the store holds, found
+    with one query per 900 names (not one per relation)."""
+    ids = {r.id for r in records}
+    wanted = sorted({t for r in records for rel in r.relations
+                     for t in (rel.target, *rel.techniques)} - ids)
+    for i in range(0, len(wanted), 900):
+        chunk = wanted[i:i + 900]
+        ids.update(row[0] for row in db.execute(
+            f"SELECT id FROM records WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+    return ids
+
+
 def update_store(path: str | os.PathLike[str], records: Sequence[Any], *,
                  origins: Callable[[str], tuple[str, int | None] | None] = lambda rid: None
                  ) -> int:
@@ -718,13 +773,11 @@ def update_store(path: str | os.PathLike[str], records: Sequence[Any], *,
     store.close()
     db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
     try:
+        # index pages are read through a memory map, not one read() each: a thousand new
+        # relations touch a few thousand pages of the edge indexes of a million-model store
+        db.execute("PRAGMA mmap_size=4294967296")
         db.execute("BEGIN IMMEDIATE")
-        ids = {r.id for r in records}
-
-        def known(t: str) -> bool:
-            return t in ids or db.execute("SELECT 1 FROM records WHERE id=?",
-                                          (t,)).fetchone() is not None
-
+        known = existing_ids(db, records).__contains__
         for r in records:
             for k, rel in enumerate(r.relations):
                 if not known(rel.target):
@@ -742,3 +795,118 @@ def update_store(path: str | os.PathLike[str], records: Sequence[Any], *,
     finally:
         db.close()
     return len(records)
+
+
+# --- imports (graph.importers): many records into an existing store, in one transaction ---
+
+
+def import_begin(db: sqlite3.Connection) -> None:
+    """Start an import on a writable connection: one transaction, staging tables for the
+    placeholders of records the import points to."""
+    db.isolation_level = None
+    db.execute("PRAGMA cache_size=-131072")  # 128 MB of pages
+    db.execute("BEGIN IMMEDIATE")
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS import_stubs(id TEXT PRIMARY KEY, item TEXT, "
+               "file TEXT, line INTEGER) WITHOUT ROWID")
+
+
+def record_states(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, tuple]:
+    """What the store holds for each of ``ids`` (its body and relations), comparable with
+    :func:`record_state_of`: equal states mean a re-import changes nothing."""
+    out: dict[str, tuple] = {}
+    edges: dict[str, list[tuple]] = {}
+    for i in range(0, len(ids), 900):
+        chunk = list(ids[i:i + 900])
+        q = ",".join("?" * len(chunk))
+        for rid, body in db.execute(f"SELECT id, body FROM records WHERE id IN ({q})", chunk):
+            out[rid] = (body,)
+        for row in db.execute("SELECT src, dst, relation, pos, confidence, date, body FROM "
+                              f"edges WHERE src IN ({q}) ORDER BY src, pos", chunk):
+            edges.setdefault(row[0], []).append(row[1:])
+    return {rid: (body[0], tuple(edges.get(rid, ()))) for rid, body in out.items()}
+
+
+def record_state_of(rec: Any) -> tuple:
+    """The state :func:`record_states` would read back for the validated record ``rec``."""
+    row = _record_row(rec, None)
+    return (row[8], tuple(e[1:] for e in _edge_rows(rec, lambda t: True)))
+
+
+def import_records(db: sqlite3.Connection,
+                   records: Sequence[tuple[Any, tuple[str, int | None] | None]]) -> None:
+    """Write (record, origin) pairs inside the import's transaction; relations may point to
+    records the import adds later (placeholders are written before it commits)."""
+    origin = {}
+    for rec, o in records:
+        if o is not None and not o[0].startswith(("http://", "https://")):
+            o = (os.path.abspath(o[0]), o[1])
+        origin[rec.id] = o
+    write_records(db, [r for r, _ in records], origin.get, known=lambda t: True)
+
+
+def import_stage_stubs(db: sqlite3.Connection, stubs: Iterable[tuple[str, str, str, Any]]
+                       ) -> None:
+    """Keep placeholders (id, item JSON, file, line); the first one of an id wins."""
+    db.executemany("INSERT OR IGNORE INTO temp.import_stubs VALUES (?,?,?,?)", stubs)
+
+
+def import_missing_stubs(db: sqlite3.Connection) -> Iterator[tuple[str, str, Any]]:
+    """The staged placeholders of records the store still lacks: (item JSON, file, line)."""
+    rows = db.execute("SELECT s.item, s.file, s.line FROM temp.import_stubs s "
+                      "WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.id = s.id) "
+                      "ORDER BY s.id").fetchall()
+    db.execute("DELETE FROM temp.import_stubs")
+    yield from rows
+
+
+def import_cycle_edges(db: sqlite3.Connection, prefixes: Sequence[str]) -> list[tuple[str, str]]:
+    """The lineage relations between imported records (ids starting with ``prefixes``) that
+    lie on a cycle or between cycles: every relation that has no leaf below it and no root
+    above it once leaves and roots are stripped, level by level, in SQL."""
+    kinds = ",".join(f"'{k}'" for k in LINEAGE_RELATIONS)
+    ranges = " OR ".join(f"(src >= '{p}' AND src < '{p[:-1]}{chr(ord(p[-1]) + 1)}')"
+                         for p in prefixes)
+    db.execute("DROP TABLE IF EXISTS temp.import_cyc")
+    db.execute("CREATE TEMP TABLE import_cyc(src TEXT, dst TEXT)")
+    db.execute(f"INSERT INTO temp.import_cyc SELECT src, dst FROM edges WHERE ({ranges}) "
+               f"AND relation IN ({kinds}) AND src != dst")
+    db.execute("CREATE INDEX temp.import_cyc_src ON import_cyc(src)")
+    db.execute("CREATE INDEX temp.import_cyc_dst ON import_cyc(dst)")
+    while True:
+        # a record nothing points to cannot be on a cycle, nor one that points nowhere
+        a = db.execute("DELETE FROM temp.import_cyc WHERE src NOT IN "
+                       "(SELECT dst FROM temp.import_cyc)").rowcount
+        b = db.execute("DELETE FROM temp.import_cyc WHERE dst NOT IN "
+                       "(SELECT src FROM temp.import_cyc)").rowcount
+        if not a and not b:
+            break
+    rows = db.execute("SELECT src, dst FROM temp.import_cyc ORDER BY src, dst").fetchall()
+    db.execute("DROP TABLE temp.import_cyc")
+    return rows
+
+
+def import_commit(db: sqlite3.Connection, rewalk: bool = False) -> None:
+    """End an import. Precomputed hub walks no longer hold: they are dropped, and computed
+    again when ``rewalk`` (a large import, which changes the hubs the walks are for)."""
+    db.execute("DELETE FROM walks")
+    if rewalk:
+        _walk_hubs(db)
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('updated_at', ?)",
+               (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),))
+    db.execute("COMMIT")
+
+
+def import_rollback(db: sqlite3.Connection) -> None:
+    if db.in_transaction:
+        db.execute("ROLLBACK")
+
+
+def hub_lookup(db: sqlite3.Connection, hub_id: str) -> tuple[str, str] | None:
+    """(id, type) of the record that lists the Hub id ``hub_id`` (any case), in one query."""
+    key = normalize(f"hf:{hub_id}")
+    for rid, rtype, hubs in db.execute(
+            "SELECT r.id, r.type, r.hub_ids FROM labels l JOIN records r ON r.id = l.rid "
+            "WHERE l.key = ? ORDER BY l.kind, l.lid", (key,)):
+        if hub_id.casefold() in (h.casefold() for h in json.loads(hubs)):
+            return rid, rtype
+    return None

@@ -12,7 +12,6 @@
   var LINEAGE = new Set(STYLE.lineage_relations);
   var FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC", ' +
     '"PingFang SC", "Microsoft YaHei", sans-serif';
-  var BIG = DATA.nodes.length > 600;
 
   // ---- small DOM helpers (text only) ---------------------------------------------------
 
@@ -90,59 +89,26 @@
     return n.weights || "unknown";
   }
 
+  // How each record and relation is drawn was assembled in Python (pyvis) for the layout the
+  // page opens with: DATA.vis holds vis-network's nodes, edges and options. Switching layouts
+  // changes only a record's place, size and label size; dimming changes only opacity.
+  var VIS = DATA.vis;
+  var baseNode = new Map(), baseEdge = new Map();
+  VIS.nodes.forEach(function (v) { baseNode.set(v.id, v); });
+  VIS.edges.forEach(function (v) { baseEdge.set(v.id, v); });
+
+  function copy(obj) { return JSON.parse(JSON.stringify(obj)); }
+
   function nodeStyle(n) {
-    var st = STYLE.types[n.type];
-    var access = accessOf(n);
-    var bg = st.color, border = shade(st.color, 0.72), width = 1.5, dashes = false;
-    if (access === "closed") { bg = "#ffffff"; border = st.color; width = 3.5; }
-    else if (access === "restricted") { bg = st.light; border = st.color; width = 3; dashes = [4, 3]; }
-    else if (access === "unknown") { bg = st.light; border = st.color; width = 2; }
-    return {
-      id: n.id,
-      label: n.label,
-      shape: st.shape,
-      size: st.shape === "star" ? n.size[layout] * 1.15 : n.size[layout],
-      x: n.pos[layout][0],
-      y: n.pos[layout][1],
-      borderWidth: width,
-      borderWidthSelected: width + 2,
-      shapeProperties: { borderDashes: dashes },
-      color: {
-        background: bg, border: border,
-        highlight: { background: bg, border: "#f59e0b" },
-        hover: { background: bg, border: shade(border, 0.8) }
-      },
-      opacity: 1,
-      font: { size: n.font[layout], color: "#24292f", face: FONT, strokeWidth: 4, strokeColor: "rgba(255,255,255,0.92)" }
-    };
+    var s = copy(baseNode.get(n.id));
+    s.size = n.size[layout];
+    s.x = n.pos[layout][0];
+    s.y = n.pos[layout][1];
+    s.font.size = n.font[layout];
+    return s;
   }
 
-  var pairCount = new Map();
-  DATA.edges.forEach(function (e) {
-    var key = e.from < e.to ? e.from + "\u0000" + e.to : e.to + "\u0000" + e.from;
-    e._pair = key;
-    e._nth = pairCount.get(key) || 0;
-    pairCount.set(key, e._nth + 1);
-  });
-
-  function edgeStyle(e) {
-    var rel = STYLE.relations[e.relation];
-    var lineage = LINEAGE.has(e.relation);
-    var width = rel.category === "weights" ? 2.2 : lineage ? 1.9 : 0.9;
-    var out = {
-      id: e.id, from: e.from, to: e.to,
-      label: e.relation.replace(/_/g, " ") + (e.score !== undefined ? ": " + e.score : ""),
-      width: width,
-      dashes: e.confidence === "weak" ? [6, 5] : false,
-      color: { color: rel.color, highlight: rel.color, hover: rel.color, opacity: lineage ? 0.9 : 0.4 },
-      arrows: { to: { enabled: true, scaleFactor: 0.55 } },
-      font: { size: 10, face: FONT, color: "#57606a", strokeWidth: 3, strokeColor: "#ffffff", align: "middle" }
-    };
-    if (pairCount.get(e._pair) > 1) {
-      out.smooth = { enabled: true, type: e._nth % 2 ? "curvedCCW" : "curvedCW", roundness: 0.15 + 0.1 * Math.floor(e._nth / 2) };
-    }
-    return out;
-  }
+  function edgeStyle(e) { return copy(baseEdge.get(e.id)); }
 
   // ---- state ---------------------------------------------------------------------------
 
@@ -157,33 +123,13 @@
     undated: true, onlyLineage: false
   };
 
-  var nodes = new vis.DataSet(DATA.nodes.map(nodeStyle));
-  var edges = new vis.DataSet(DATA.edges.map(edgeStyle));
+  var nodes = new vis.DataSet(VIS.nodes);
+  var edges = new vis.DataSet(VIS.edges);
 
-  function smoothFor(name) {
-    if (name === "hierarchy") return { enabled: true, type: "cubicBezier", forceDirection: "vertical", roundness: 0.45 };
-    if (name === "timeline") return { enabled: true, type: "cubicBezier", forceDirection: "horizontal", roundness: 0.45 };
-    return { enabled: false };
-  }
+  function smoothFor(name) { return VIS.smooth[name]; }
 
   var container = $("graph");
-  var network = new vis.Network(container, { nodes: nodes, edges: edges }, {
-    autoResize: true,
-    layout: { improvedLayout: false, randomSeed: 1 },
-    physics: {
-      enabled: false, solver: "forceAtlas2Based", stabilization: false,
-      forceAtlas2Based: { gravitationalConstant: -70, springLength: 110, springConstant: 0.05, avoidOverlap: 0.4 }
-    },
-    interaction: {
-      hover: true, tooltipDelay: 3600000, multiselect: false, keyboard: false, zoomSpeed: 0.8,
-      hideEdgesOnDrag: BIG, hideEdgesOnZoom: BIG
-    },
-    nodes: { scaling: { label: { drawThreshold: 6, maxVisible: 22 } } },
-    edges: {
-      smooth: smoothFor(layout), arrowStrikethrough: false, selectionWidth: 1.5, hoverWidth: 0.6,
-      scaling: { label: { drawThreshold: 7 } }
-    }
-  });
+  var network = new vis.Network(container, { nodes: nodes, edges: edges }, VIS.options);
 
   // ---- drawing guides (timeline years and lanes, hierarchy rows) -------------------------
 
@@ -590,7 +536,7 @@
       el("div", { cls: "t-name", text: nameOf(e.from) + " " + rel.phrase[0] + " " + nameOf(e.to) }),
       el("div", { cls: "t-row", text: e.relation + " · " + rel.category + " · " + e.confidence + " evidence" }),
       first && first.quote ? el("div", { cls: "t-row", text: "“" + first.quote + "”" }) : null,
-      first ? el("div", { cls: "t-row", text: "— " + first.document }) : null);
+      first ? el("div", { cls: "t-row", text: "— " + (first.citation || first.document) }) : null);
   }
 
   network.on("hoverNode", function (p) { var n = byId.get(p.node); if (n) showTooltip(nodeTip(n), p.pointer.DOM); });
@@ -612,10 +558,12 @@
   }
 
   function sourceItem(s) {
-    var doc = s.href ? link(s.href, s.document) : document.createTextNode(s.document);
+    var shown = s.citation || s.document;
+    var doc = s.href ? link(s.href, shown) : document.createTextNode(shown);
     return el("div", { cls: "src" },
       s.quote ? el("q", { text: s.quote }) : null,
       s.quote ? " " : null,
+      s.translation ? el("span", { cls: "gloss", text: "(translation: " + s.translation + ") " }) : null,
       el("span", { cls: "doc" }, "— ", doc, s.locator ? ", " + s.locator : "", s.field ? " (" + s.field + ")" : ""));
   }
 
@@ -887,7 +835,7 @@
       var rel = STYLE.relations[r];
       if (rel.category !== lastCat) {
         lastCat = rel.category;
-        rf.appendChild(el("li", { cls: "cat", text: { weights: "weight lineage", data: "data lineage", knowledge: "other relations" }[rel.category] }));
+        rf.appendChild(el("li", { cls: "cat", text: { weights: "weight lineage", influence: "influence (no weights)", data: "data lineage", knowledge: "other relations" }[rel.category] }));
       }
       var box = el("input", { type: "checkbox", checked: state.relations.has(r) });
       box.dataset.relation = r;
