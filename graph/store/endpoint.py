@@ -103,6 +103,21 @@ class _Vocab:
             out += "?q lineage:relationKind ?kind .\n"
         return out
 
+    def link_filters(self, kinds: Sequence[str] | None) -> tuple[str, str]:
+        """The same constraint as :meth:`links` as FILTERs, for patterns whose records are
+        bound: a server then looks up each bound node's triples and tests them, where a
+        VALUES list of predicates can make it scan every triple of each predicate. The
+        first text constrains ``?link`` and ``?kind``; the second pairs ``?link`` with the
+        target property ``?tp``."""
+        qs = self.qualifiers if kinds is None else list(dict.fromkeys(
+            self.qualifier(k) for k in kinds))
+        out = f"FILTER(?link IN ({', '.join(_iri(q.link) for q in qs)}))\n"
+        out += "?q lineage:relationKind ?kind .\n"
+        if kinds is not None:
+            out += f"FILTER(?kind IN ({', '.join(_iri(self.kind_iri[k]) for k in kinds)}))\n"
+        pairs = " || ".join(f"(?link = {_iri(q.link)} && ?tp = {_iri(q.target)})" for q in qs)
+        return out, f"FILTER({pairs})\n"
+
     def path(self, kinds: Sequence[str]) -> str:
         """A property path whose closure holds every record reached through ``kinds``:
         the direct triples written beside each relation (a few cover them all)."""
@@ -166,6 +181,7 @@ class EndpointStore(Store):
         self._in_all: dict[str, list[Edge]] = {}
         self._items: dict[str, dict[str, Any]] = {}
         self._asked: dict[str, int] = {}
+        self._iri: dict[str, str] = {}  # record id -> its IRI, as closures return them
 
     # --- plumbing --------------------------------------------------------------
     @property
@@ -199,13 +215,13 @@ class EndpointStore(Store):
         binding instead of evaluating a branch over the whole graph.
         """
         v = self.v
-        fields = " ".join(_iri(p) for p in (v.TYPE, v.NAME, v.ALIAS, v.DATE, v.WEIGHTS, v.HUB))
-        lists = f"{_iri(v.ALIAS_ORDER)} {_iri(v.HUB_ORDER)}"
+        fields = ", ".join(_iri(p) for p in (v.TYPE, v.NAME, v.ALIAS, v.DATE, v.WEIGHTS, v.HUB))
+        lists = f"{_iri(v.ALIAS_ORDER)}, {_iri(v.HUB_ORDER)}"
         return [
             f"SELECT ?id ?p ?o WHERE {{\n{bind}?x {_iri(v.ID)} ?id .\n"
-            f"?x ?p ?o . VALUES ?p {{ {fields} }}\n}}",
+            f"?x ?p ?o . FILTER(?p IN ({fields}))\n}}",
             f"SELECT ?id ?p ?o ?cell ?first ?rest WHERE {{\n{bind}?x {_iri(v.ID)} ?id .\n"
-            f"?x ?p ?o . VALUES ?p {{ {lists} }}\n"
+            f"?x ?p ?o . FILTER(?p IN ({lists}))\n"
             "?o rdf:rest* ?cell . ?cell rdf:first ?first ; rdf:rest ?rest\n}"]
 
     def _read_nodes(self, bind: str) -> dict[str, Node]:
@@ -249,13 +265,26 @@ class EndpointStore(Store):
     def _values(var: str, ids: Iterable[str]) -> str:
         return f"VALUES ?{var} {{ {' '.join(_lit(i) for i in ids)} }}\n"
 
+    def _bind_ids(self, ids: Sequence[str]) -> str:
+        """A pattern binding ``?x`` to the records ``ids`` and ``?xid`` to their ids: by their
+        IRIs when known (a server looks each one up), else by the identifiers (a server may
+        join them against every record's identifier, which is slow on a large graph)."""
+        ID = _iri(self.v.ID)
+        if all(i in self._iri for i in ids):
+            return (f"VALUES ?x {{ {' '.join(_iri(self._iri[i]) for i in ids)} }}\n"
+                    f"?x {ID} ?xid .\n")
+        return self._values("xid", ids) + f"?x {ID} ?xid .\n"
+
     def _fetch(self, rids: Iterable[str]) -> None:
         missing = [r for r in dict.fromkeys(rids)
                    if isinstance(r, str) and r not in self._nodes and r not in self._absent]
-        for i in range(0, len(missing), 2000):
-            chunk = missing[i:i + 2000]
-            self._read_nodes(self._values("xid", chunk) + f"?x {_iri(self.v.ID)} ?xid .\n")
-            self._absent.update(r for r in chunk if r not in self._nodes)
+        known = [r for r in missing if r in self._iri]
+        other = [r for r in missing if r not in self._iri]
+        for group in (known, other):
+            for i in range(0, len(group), 2000):
+                chunk = group[i:i + 2000]
+                self._read_nodes(self._bind_ids(chunk))
+                self._absent.update(r for r in chunk if r not in self._nodes)
 
     def _preload(self) -> bool:
         """On a graph of up to ``SMALL_GRAPH`` records, read every record and relation
@@ -371,9 +400,10 @@ class EndpointStore(Store):
         rdf = v.rdf
         lt = getattr(rdf, "L_TRANSLATION", None)
         translation = f" OPTIONAL {{ ?sn {_iri(lt)} ?translation }}" if lt else ""
-        head = "SELECT * WHERE {\n" + bind + self.v.links(kinds)
+        links, pair = self.v.link_filters(kinds)
+        head = "SELECT * WHERE {\n" + bind + links
         return [
-            head + f"?q ?tp ?tn . ?tn {ID} ?t .\n"
+            head + f"?q ?tp ?tn . ?tn {ID} ?t .\n" + pair +
             f"?q {_iri(rdf.L_CONF)} ?conf ; {_iri(rdf.L_INDEX)} ?pos .\n"
             f"OPTIONAL {{ ?q {_iri(rdf.P_NOTE)} ?note }} OPTIONAL {{ ?q {_iri(rdf.P_DATE)} ?date }}\n"
             f"OPTIONAL {{ ?q {_iri(rdf.L_SETTING)} ?setting }}\n"
@@ -489,8 +519,9 @@ class EndpointStore(Store):
         out: list[str] = []
         for i in range(0, len(iris), 2000):
             values = " ".join(_iri(x) for x in iris[i:i + 2000])
-            out += [r["id"] for r in self._select(
-                f"SELECT ?id WHERE {{ VALUES ?x {{ {values} }} ?x {ID} ?id }}")]
+            for r in self._select(f"SELECT ?x ?id WHERE {{ VALUES ?x {{ {values} }} ?x {ID} ?id }}"):
+                self._iri.setdefault(r["id"], r["x"])
+                out.append(r["id"])
         return out
 
     def closure_levels(self, rid: str, up: bool, kinds: Sequence[str],
@@ -525,8 +556,8 @@ class EndpointStore(Store):
         reached = self._closure_ids(rid, up, path, depth)
         edges = []
         for i in range(0, len(near), _EDGE_CHUNK):
-            edges += self._read_edges(self._values("xid", near[i:i + _EDGE_CHUNK]) +
-                                      f"?x {ID} ?xid . ?x ?link ?q .\n", kinds)
+            edges += self._read_edges(self._bind_ids(near[i:i + _EDGE_CHUNK]) +
+                                      "?x ?link ?q .\n", kinds)
         self._fetch(reached)
         adj: dict[str, list[Edge]] = {}
         for e in edges:
