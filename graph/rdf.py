@@ -818,6 +818,12 @@ def _nt_part(path: str, lo: str | None, hi: str | None, base: str, out: str) -> 
 
 
 def _parallel_ntriples(S: Any, base: str, jobs: int) -> Iterator[str]:
+    """Text chunks of :func:`_parallel_nt_bytes`."""
+    for block in _parallel_nt_bytes(S, base, jobs):
+        yield block.decode("utf-8")
+
+
+def _parallel_nt_bytes(S: Any, base: str, jobs: int) -> Iterator[bytes]:
     """The N-Triples of a whole on-disk store, made by ``jobs`` worker processes, each
     writing runs of records (in id order) to a private temporary file; the runs are read
     back in order, so the output is the same as one process writes."""
@@ -836,8 +842,9 @@ def _parallel_ntriples(S: Any, base: str, jobs: int) -> Iterator[str]:
                        for i, (lo, hi) in enumerate(bounds)]
             for job in pending:
                 part = job.get()
-                with open(part, encoding="utf-8") as f:
+                with open(part, "rb") as f:  # blocks end at line ends: each decodes alone
                     while block := f.read(1 << 20):
+                        block += f.readline()
                         yield block
                 Path(part).unlink()
     finally:
@@ -1141,6 +1148,10 @@ def write_rdf(source: Exportable, path: str | Path, fmt: str = "turtle", *,
     if streamed is not None:  # never the whole file in memory
         from lineage.output import write_chunks_atomic
 
+        if fmt == "nt" and _jobs(source, None) > 1:  # the workers' bytes, as they wrote them
+            check_base(base)
+            write_chunks_atomic(path, _parallel_nt_bytes(source, base, _jobs(source, None)))
+            return
         write_chunks_atomic(path, (c.encode("utf-8") for c in streamed(source, base=base)))
         return
     text = to_rdf(source, fmt, base=base)

@@ -407,6 +407,10 @@ def test_ntriples_by_several_processes_are_the_same_bytes(_shipped_disk, monkeyp
     parts = list(rdf.iter_ntriples(_shipped_disk, jobs=3))
     assert len(parts) >= 12 and "".join(parts) == one  # 3 workers x 4 runs, read back in order
     assert not list(tmp_path.iterdir())  # the runs are removed once read
+    out = tmp_path / "kb.nt"
+    rdf.write_rdf(_shipped_disk, out, "nt")  # the workers' bytes straight to the file
+    assert out.read_text(encoding="utf-8") == one and [p.name for p in tmp_path.iterdir()] == [
+        "kb.nt"]
 
 
 @pytest.mark.parametrize("body", ['{"id": "alpaca-7b", "type": "nonsense", "name": "x"}',

@@ -773,9 +773,6 @@ def update_store(path: str | os.PathLike[str], records: Sequence[Any], *,
     store.close()
     db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
     try:
-        # index pages are read through a memory map, not one read() each: a thousand new
-        # relations touch a few thousand pages of the edge indexes of a million-model store
-        db.execute("PRAGMA mmap_size=4294967296")
         db.execute("BEGIN IMMEDIATE")
         known = existing_ids(db, records).__contains__
         for r in records:
