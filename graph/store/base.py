@@ -132,6 +132,32 @@ class Edge:
         )
 
 
+def describing(rows: Iterable[tuple[str, str | None]], words: list[str]) -> set[str]:
+    """The ids of ``(id, description)`` rows whose description holds every one of ``words``
+    (case-folded): the rule of :meth:`Store.description_matches` for every store.
+
+    >>> sorted(describing([("a", "An open Chat model"), ("b", None), ("c", "chat")],
+    ...                   ["chat", "open"]))
+    ['a']
+    """
+    out = set()
+    for rid, desc in rows:
+        d = (desc or "").casefold()
+        if d and all(w in d for w in words):
+            out.add(rid)
+    return out
+
+
+def node_matches(n: Node, types: set[str] | None, since: str | None, until: str | None,
+                 weights: str | None) -> bool:
+    """Whether record ``n`` passes the filters of :meth:`Store.ids`."""
+    if types and n.type not in types:
+        return False
+    if (since or until) and not date_in_bound(n.date, since, until):
+        return False
+    return not (weights and n.weights != weights)
+
+
 def parse_date_bound(value: str | None) -> str | None:
     """Check a partial date used as a bound (``--since``, ``--as-of``); None passes.
 
@@ -230,14 +256,8 @@ class Store:
         """Ids of records matching the filters (dates as :func:`date_in_bound`)."""
         tset = set(types) if types else None
         for rid in self.iter_ids():
-            n = self.node(rid)
-            if tset and n.type not in tset:
-                continue
-            if (since or until) and not date_in_bound(n.date, since, until):
-                continue
-            if weights and n.weights != weights:
-                continue
-            yield rid
+            if node_matches(self.node(rid), tset, since, until, weights):
+                yield rid
 
     def type_counts(self) -> dict[str, int]:
         """How many records of each type."""

@@ -31,7 +31,7 @@ from typing import Any
 
 from lineage.names import close_matches, normalize
 
-from .base import Edge, Node, Source, Store, category, date_in_bound, next_frontier
+from .base import Edge, Node, Source, Store, category, describing, next_frontier, node_matches
 
 __all__ = ["EndpointStore", "SMALL_GRAPH"]
 
@@ -549,7 +549,6 @@ class EndpointStore(Store):
             return
         path = self.v.path(kinds)
         edge_depth = None if depth is None else (depth - 1 if up else depth)
-        ID = _iri(self.v.ID)
         # the closure by a property path (one query each for the records whose relations are
         # followed and for the records reached), then their relations and records by id
         near = self._closure_ids(rid, up, path, edge_depth)
@@ -677,12 +676,7 @@ class EndpointStore(Store):
                 f"SELECT ?id ?d WHERE {{ ?x {_iri(v.ID)} ?id ; {_iri(v.DESCRIPTION)} ?d "
                 f"FILTER(CONTAINS(LCASE(?d), {_lit(longest)})) }}")
             found = ((r["id"], r["d"]) for r in rows)
-        out = set()
-        for rid, desc in found:
-            d = (desc or "").casefold()
-            if d and all(w in d for w in words):
-                out.add(rid)
-        return out
+        return describing(found, words)
 
     # --- scans -----------------------------------------------------------------
     def ids(self, *, types: Iterable[str] | None = None, since: str | None = None,
@@ -696,14 +690,8 @@ class EndpointStore(Store):
             bind = ""
         nodes = self._read_nodes(bind + f"?x {_iri(v.ID)} ?xid .\n")
         for rid in sorted(nodes):
-            n = nodes[rid]
-            if tset and n.type not in tset:
-                continue
-            if (since or until) and not date_in_bound(n.date, since, until):
-                continue
-            if weights and n.weights != weights:
-                continue
-            yield rid
+            if node_matches(nodes[rid], tset, since, until, weights):
+                yield rid
 
     def type_counts(self) -> dict[str, int]:
         v = self.v

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from lineage.names import normalize, record_labels
 
-from .base import Edge, Node, Source, Store, category
+from .base import Edge, Node, Source, Store, category, describing
 
 if TYPE_CHECKING:
     from lineage.load import KnowledgeBase
@@ -131,12 +131,7 @@ class MemoryStore(Store):
         return out
 
     def description_matches(self, words: list[str]) -> set[str]:
-        out = set()
-        for rec in self.kb.records.values():
-            desc = (rec.description or "").casefold()
-            if desc and all(w in desc for w in words):
-                out.add(rec.id)
-        return out
+        return describing(((r.id, r.description) for r in self.kb.records.values()), words)
 
     @property
     def description(self) -> str:

@@ -32,7 +32,7 @@ from lineage.errors import LineageError
 from lineage.names import close_matches, normalize, record_labels
 from lineage.vocab import LINEAGE_RELATIONS, RELATION_CATEGORY, SEED_DOCUMENT_GLOB
 
-from .base import Edge, Node, Store, date_in_bound, next_frontier
+from .base import Edge, Node, Store, date_in_bound, describing, next_frontier
 from .memory import record_body, record_node, relation_edge
 
 __all__ = ["SQLiteStore", "SCHEMA_VERSION", "StoreError", "build_store", "update_store",
@@ -504,12 +504,7 @@ class SQLiteStore(Store):
         else:
             rows = self.db.execute("SELECT id, description FROM records "
                                    "WHERE description IS NOT NULL")
-        out = set()
-        for rid, desc in rows:
-            d = (desc or "").casefold()
-            if d and all(w in d for w in words):
-                out.add(rid)
-        return out
+        return describing(rows, words)
 
     # --- scans -----------------------------------------------------------------
     def ids(self, *, types: Iterable[str] | None = None, since: str | None = None,
