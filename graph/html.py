@@ -55,7 +55,7 @@ import json
 import math
 import re
 import unicodedata
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -1758,15 +1758,12 @@ def vis_network(data: dict[str, Any]) -> Any:
     net = Network(directed=True, cdn_resources="in_line")
     for n in data["nodes"]:
         net.add_node(n["id"], label=n["label"], **node_style(n, layout))
-    pairs: dict[tuple[str, str], int] = {}
-    nth = []
-    for e in data["edges"]:
-        key = (min(e["from"], e["to"]), max(e["from"], e["to"]))
-        nth.append(pairs.get(key, 0))
-        pairs[key] = nth[-1] + 1
-    for e, k in zip(data["edges"], nth, strict=True):
-        key = (min(e["from"], e["to"]), max(e["from"], e["to"]))
-        net.add_edge(e["from"], e["to"], **edge_style(e, k, pairs[key]))
+    ends = [tuple(sorted((e["from"], e["to"]))) for e in data["edges"]]
+    pairs = Counter(ends)  # relations between the same two records curve apart
+    seen: Counter = Counter()
+    for e, key in zip(data["edges"], ends, strict=True):
+        net.add_edge(e["from"], e["to"], **edge_style(e, seen[key], pairs[key]))
+        seen[key] += 1
     big = len(data["nodes"]) > BIG_PAGE
     net.options = {
         "autoResize": True,

@@ -1148,9 +1148,10 @@ def write_rdf(source: Exportable, path: str | Path, fmt: str = "turtle", *,
     if streamed is not None:  # never the whole file in memory
         from lineage.output import write_chunks_atomic
 
-        if fmt == "nt" and _jobs(source, None) > 1:  # the workers' bytes, as they wrote them
+        jobs = _jobs(source, None) if fmt == "nt" else 1
+        if jobs > 1:  # the workers' bytes, as they wrote them
             check_base(base)
-            write_chunks_atomic(path, _parallel_nt_bytes(source, base, _jobs(source, None)))
+            write_chunks_atomic(path, _parallel_nt_bytes(source, base, jobs))
             return
         write_chunks_atomic(path, (c.encode("utf-8") for c in streamed(source, base=base)))
         return

@@ -822,19 +822,9 @@ class HubMapper:
 def record_item(store: Any, rid: str) -> dict[str, Any]:
     """A stored record as a data-file item (its fields and its relations)."""
     item = dict(store.record(rid))
-    rels = []
-    for e in store.out_edges(rid):
-        r: dict[str, Any] = {"relation": e.relation, "target": e.target,
-                             "confidence": e.confidence,
-                             "sources": [s.to_dict() for s in e.sources]}
-        for k in ("note", "date", "score", "metric", "setting"):
-            v = getattr(e, k)
-            if v is not None:
-                r[k] = v
-        if e.techniques:
-            r["techniques"] = list(e.techniques)
-        rels.append(r)
-    item["relations"] = rels
+    item["relations"] = [{"relation": e.relation, "target": e.target,
+                          "confidence": e.confidence, **e.body()}
+                         for e in store.out_edges(rid)]
     return {k: v for k, v in item.items() if v not in (None, [], "")}
 
 

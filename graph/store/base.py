@@ -132,6 +132,26 @@ class Edge:
         )
 
 
+def label_scores(items: Iterable[tuple[str, Iterable[str]]], key: str) -> dict[str, int]:
+    """How well ``key`` matches each record's normalised labels, for ``(id, labels)`` items:
+    100 a whole label, 80 the start of one, 60 inside one; records it misses are left out
+    (the rule of :meth:`Store.label_matches`).
+
+    >>> label_scores([("a", ["vicuna13b"]), ("b", ["vicuna"]), ("c", ["llama"])], "vicuna")
+    {'a': 80, 'b': 100}
+    """
+    out: dict[str, int] = {}
+    for rid, keys in items:
+        keys = list(keys)
+        if key in keys:
+            out[rid] = 100
+        elif any(k.startswith(key) for k in keys):
+            out[rid] = 80
+        elif any(key in k for k in keys):
+            out[rid] = 60
+    return out
+
+
 def describing(rows: Iterable[tuple[str, str | None]], words: list[str]) -> set[str]:
     """The ids of ``(id, description)`` rows whose description holds every one of ``words``
     (case-folded): the rule of :meth:`Store.description_matches` for every store.

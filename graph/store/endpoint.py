@@ -31,7 +31,17 @@ from typing import Any
 
 from lineage.names import close_matches, normalize
 
-from .base import Edge, Node, Source, Store, category, describing, next_frontier, node_matches
+from .base import (
+    Edge,
+    Node,
+    Source,
+    Store,
+    category,
+    describing,
+    label_scores,
+    next_frontier,
+    node_matches,
+)
 
 __all__ = ["EndpointStore", "SMALL_GRAPH"]
 
@@ -650,15 +660,7 @@ class EndpointStore(Store):
             for k, rid in self._label_candidates(f"CONTAINS(?k, {_lit(key)})", 100_000):
                 by.setdefault(rid, []).append(k)
             items = by.items()
-        out: dict[str, int] = {}
-        for rid, keys in items:
-            if key in keys:
-                out[rid] = 100
-            elif any(k.startswith(key) for k in keys):
-                out[rid] = 80
-            elif any(key in k for k in keys):
-                out[rid] = 60
-        return out
+        return label_scores(items, key)
 
     def description_matches(self, words: list[str]) -> set[str]:
         if not words:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from lineage.names import normalize, record_labels
 
-from .base import Edge, Node, Source, Store, category, describing
+from .base import Edge, Node, Source, Store, category, describing, label_scores
 
 if TYPE_CHECKING:
     from lineage.load import KnowledgeBase
@@ -120,15 +120,7 @@ class MemoryStore(Store):
         return self._labels
 
     def label_matches(self, key: str) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for rid, keys in self._label_keys().items():
-            if key in keys:
-                out[rid] = 100
-            elif any(k.startswith(key) for k in keys):
-                out[rid] = 80
-            elif any(key in k for k in keys):
-                out[rid] = 60
-        return out
+        return label_scores(self._label_keys().items(), key)
 
     def description_matches(self, words: list[str]) -> set[str]:
         return describing(((r.id, r.description) for r in self.kb.records.values()), words)
