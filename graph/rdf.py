@@ -827,6 +827,16 @@ def _parallel_nt_bytes(S: Any, base: str, jobs: int) -> Iterator[bytes]:
     """The N-Triples of a whole on-disk store, made by ``jobs`` worker processes, each
     writing runs of records (in id order) to a private temporary file; the runs are read
     back in order, so the output is the same as one process writes."""
+    for part in _parallel_nt_parts(S, base, jobs):
+        with open(part, "rb") as f:  # blocks end at line ends: each decodes alone
+            while block := f.read(1 << 20):
+                block += f.readline()
+                yield block
+
+
+def _parallel_nt_parts(S: Any, base: str, jobs: int) -> Iterator[Path]:
+    """The files of :func:`_parallel_nt_bytes`, in order; each is removed when the next is
+    asked for (a writer appends them to its output without reading them itself)."""
     import multiprocessing
     import shutil
     import tempfile
@@ -841,12 +851,9 @@ def _parallel_nt_bytes(S: Any, base: str, jobs: int) -> Iterator[bytes]:
                                                    str(Path(tmp) / f"part-{i:04d}.nt")))
                        for i, (lo, hi) in enumerate(bounds)]
             for job in pending:
-                part = job.get()
-                with open(part, "rb") as f:  # blocks end at line ends: each decodes alone
-                    while block := f.read(1 << 20):
-                        block += f.readline()
-                        yield block
-                Path(part).unlink()
+                part = Path(job.get())
+                yield part
+                part.unlink()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -1151,7 +1158,7 @@ def write_rdf(source: Exportable, path: str | Path, fmt: str = "turtle", *,
         jobs = _jobs(source, None) if fmt == "nt" else 1
         if jobs > 1:  # the workers' bytes, as they wrote them
             check_base(base)
-            write_chunks_atomic(path, _parallel_nt_bytes(source, base, jobs))
+            write_chunks_atomic(path, _parallel_nt_parts(source, base, jobs))
             return
         write_chunks_atomic(path, (c.encode("utf-8") for c in streamed(source, base=base)))
         return

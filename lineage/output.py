@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from .errors import OutputError
 
@@ -102,9 +103,35 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     write_chunks_atomic(path, [data])
 
 
-def write_chunks_atomic(path: str | Path, chunks: Iterable[bytes]) -> None:
+def _put(fh: Any, chunk: bytes | os.PathLike[str]) -> None:
+    """Write a chunk: bytes, or the whole content of a file (copied by the kernel, not
+    read through this process, where the system can)."""
+    if isinstance(chunk, (bytes, bytearray, memoryview)):
+        fh.write(chunk)
+        return
+    fh.flush()
+    with open(chunk, "rb") as src:
+        size = os.fstat(src.fileno()).st_size
+        done = 0
+        copy = getattr(os, "copy_file_range", None)
+        while copy is not None and done < size:
+            try:
+                n = copy(src.fileno(), fh.fileno(), size - done)
+            except OSError:  # not between these file systems: copy by reading
+                break
+            if n == 0:
+                break
+            done += n
+        src.seek(done)
+        fh.seek(0, os.SEEK_END)
+        while block := src.read(1 << 20):
+            fh.write(block)
+
+
+def write_chunks_atomic(path: str | Path, chunks: Iterable[bytes | os.PathLike[str]]) -> None:
     """Write ``chunks`` to ``path`` as they come, as safely as :func:`write_bytes_atomic`:
-    a large export streams to the file without being held in memory first.
+    a large export streams to the file without being held in memory first. A chunk
+    may also be a file (a path): its content is appended.
 
     Raises
     ------
@@ -127,7 +154,7 @@ def write_chunks_atomic(path: str | Path, chunks: Iterable[bytes]) -> None:
         try:
             with open(target, "wb") as fh:
                 for chunk in chunks:
-                    fh.write(chunk)
+                    _put(fh, chunk)
         except OSError as e:
             raise _fail(path, e) from None
         return
@@ -135,7 +162,7 @@ def write_chunks_atomic(path: str | Path, chunks: Iterable[bytes]) -> None:
         with replacing(path) as tmp:
             with open(tmp, "wb") as fh:
                 for chunk in chunks:
-                    fh.write(chunk)
+                    _put(fh, chunk)
                 fh.flush()
                 os.fsync(fh.fileno())
             if st is not None:  # keep the mode (and, where allowed, the owner) of the file

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -195,6 +196,15 @@ def test_update_store_adds_records_and_refuses_dangling_ones(tmp_path):
     with pytest.raises(StoreError, match="no-such-model"):
         update_store(path, [dangling])
     assert "orphan" not in SQLiteStore(path)
+    # JSON data is validated by the store's writer; a bad field names the record and field
+    item = {"id": "vicuna-ft-2", "type": "model", "name": "Second", "relations": [
+        {"relation": "adapter", "target": "vicuna-ft", "sources": [{"document": "d", "quote": "q"}]}]}
+    assert update_store(path, [item]) == 1
+    assert query.ancestors(SQLiteStore(path), "vicuna-ft-2", weights_only=True)[:2] == [
+        "vicuna-ft", "vicuna-13b"]
+    with pytest.raises(StoreError, match=r"^bad\.parameters: .*nothing was written"):
+        update_store(path, [{"id": "bad", "type": "model", "name": "B", "parameters": "many"}])
+    assert "bad" not in SQLiteStore(path)
 
 
 # --- names at scale -------------------------------------------------------------------------
@@ -369,7 +379,14 @@ def test_precomputed_hub_walks_answer_as_the_walk_does(shipped_kb, tmp_path, mon
     disk.close()
     new = shipped_kb.records["alpaca-7b"].model_copy(update={"name": "Alpaca 7B (renamed)"})
     sq.update_store(path, [new])
-    assert sq.SQLiteStore(path).db.execute("SELECT count(*) FROM walks").fetchone()[0] == 0
+    after = sq.SQLiteStore(path)
+    assert "walks_stale" in after.meta()  # marked out of date in one row, not deleted
+    renamed = [json.loads(x) for x in iter_lineage_jsonl(after, "llama", up=False)]
+    assert "Alpaca 7B (renamed)" in {r.get("name") for r in renamed}
+    kb = dataclasses.replace(shipped_kb, records={**shipped_kb.records, "alpaca-7b": new},
+                             _index=None)
+    assert renamed == [json.loads(x) for x in iter_lineage_jsonl(MemoryStore(kb), "llama",
+                                                                 up=False)]
 
 
 @pytest.fixture(scope="module")

@@ -37,6 +37,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -150,17 +151,28 @@ def hub_record_id(repo: str, kind: str = "model") -> str:
     >>> hub_record_id("org/a_b") != hub_record_id("org/a-b")
     True
     """
+    return _hub_record_id(repo, kind)
+
+
+_UNSAFE = re.compile(r"[^a-z0-9.]+")
+_RUNS = re.compile(r"[-.]{2,}")
+_SAFE_PART = re.compile(r"[a-z0-9]+(?:[-][a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)*")
+
+
+@lru_cache(maxsize=1 << 16)
+def _hub_record_id(repo: str, kind: str) -> str:
     prefix = {"model": "hf", "dataset": "hf-dataset"}[kind]
     folded = repo.casefold()
     parts = folded.split("/")
-    clean = [re.sub(r"[^a-z0-9.]+", "-", p) for p in parts]
-    clean = [re.sub(r"[-.]{2,}", "-", p).strip("-.") or "x" for p in clean]
+    clean = [_RUNS.sub("-", _UNSAFE.sub("-", p)).strip("-.") or "x" for p in parts]
     rid = ".".join([prefix, *clean])
-    lossless = all(re.fullmatch(r"[a-z0-9]+(?:[-][a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)*", p)
-                   for p in parts) and all("." not in p for p in parts[:-1])
+    lossless = all(_SAFE_PART.fullmatch(p) for p in parts) and \
+        all("." not in p for p in parts[:-1])
     if not lossless:
-        rid += "-h" + hashlib.sha1(repo.casefold().encode()).hexdigest()[:8]
+        rid += "-h" + hashlib.sha1(folded.encode()).hexdigest()[:8]
     return rid
+
+
 
 
 def _is_imported(rid: str) -> bool:
@@ -174,7 +186,11 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _short(value: Any, limit: int = 120) -> str:
-    s = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    try:
+        s = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
+                                                            default=str)
+    except (RecursionError, ValueError):  # a hostile card's nesting: say what it is
+        s = f"<a {type(value).__name__} nested too deeply to show>"
     return s if len(s) <= limit else s[: limit - 3] + "..."
 
 
@@ -195,6 +211,20 @@ def _misspelled(key: str) -> str | None:
 
 def _tag_values(tags: Sequence[str], prefix: str) -> list[str]:
     return [t[len(prefix):] for t in tags if t.startswith(prefix)]
+
+
+def _entry_hub_ids(entry: Entry) -> Iterator[str]:
+    """Every Hub id an entry names (itself, its bases, datasets, newer version)."""
+    yield entry.repo_id
+    yield from entry_parent_ids(entry)
+    card = entry.card
+    ds = card.get("datasets")
+    yield from (d.strip() for d in (_as_list(ds) if ds is not None
+                                    else _tag_values(entry.tags, "dataset:"))
+                if isinstance(d, str))
+    nv = card.get("new_version")
+    if isinstance(nv, str):
+        yield nv.strip()
 
 
 def entry_parent_ids(entry: Entry) -> list[str]:
@@ -242,16 +272,29 @@ class HubMapper:
         self._licence_cache: dict[str, tuple[str, ...]] = {}
         self._spdx_cache: dict[str, str | None] = {}
         self._arxiv: dict[str, str] | None = None
-        self.seen: dict[str, tuple[str, tuple[str, ...], str]] = {}
-        """Hub id (casefolded) -> (record id, weight parent ids, relation) of the entries not
-        yet written (earlier ones are in the store, which answers for them)."""
-        self.by_rid: dict[str, tuple[str, ...]] = {}
-        self.lic_by_rid: dict[str, str] = {}
+        self.mine: dict[str, tuple[tuple[str, ...], str | None]] = {}
+        """Record id -> (weight parent ids, licence id) of every repository this import has
+        mapped (new records, not curated ones): the lineage checks of later entries read
+        it instead of the store, which the import is still writing."""
         self.merges: dict[frozenset[str], tuple[str, str]] = {}
         """Parents of each merge of this import -> (its record id, its Hub id)."""
         self.stub_ids: set[str] = set()
 
     # --- resolution ----------------------------------------------------------
+    def prefetch(self, hub_ids: Iterable[str]) -> None:
+        """Look up many Hub ids at once (a query per 900 on a store on disk), so mapping a
+        batch of entries asks the store nothing more."""
+        db = getattr(self.S, "db", None)
+        if db is None:
+            return
+        from graph.store.sqlite import hub_lookups
+
+        wanted = {h.casefold(): h for h in hub_ids
+                  if isinstance(h, str) and h.casefold() not in self._lookup_cache}
+        if len(self._lookup_cache) + len(wanted) > 200_000:
+            self._lookup_cache.clear()
+        self._lookup_cache.update(hub_lookups(db, list(wanted.values())))
+
     def _lookup(self, hub_id: str) -> tuple[str, str] | None:
         """(id, type) of the record listing ``hub_id`` among its Hub ids, if any."""
         key = hub_id.casefold()
@@ -280,9 +323,10 @@ class HubMapper:
 
     def resolve(self, hub_id: str, kind: str = "model") -> tuple[str, bool]:
         """(record id, whether it exists already) of a Hub id."""
-        seen = self.seen.get(hub_id.casefold()) if kind == "model" else None
-        if seen is not None:
-            return seen[0], True
+        if kind == "model":
+            rid = hub_record_id(hub_id)
+            if rid in self.mine:
+                return rid, True
         found = self._lookup(hub_id)
         if found is not None and (kind == "dataset") == (found[1] == "dataset"):
             return found[0], True
@@ -308,11 +352,11 @@ class HubMapper:
 
         out: set[str] = set()
         frontier = [rid]
-        by_rid = self.by_rid
+        mine = self.mine
         for _ in range(depth):
             nxt = []
             for r in frontier:
-                ps = by_rid.get(r)
+                ps = mine[r][0] if r in mine else None
                 if ps is None and r in self.S:
                     ps = tuple(e.target for e in self.S.out_edges(r, WEIGHT_RELATIONS))
                 for p in ps or ():
@@ -326,8 +370,6 @@ class HubMapper:
 
     def licence_of(self, rid: str) -> tuple[str, ...]:
         """Licence record ids of a record, or of the family it is a variant of."""
-        if rid in self.lic_by_rid:  # mapped in this batch, not written yet
-            return (self.lic_by_rid[rid],)
         if rid in self._licence_cache:
             return self._licence_cache[rid]
         from lineage.vocab import WEIGHT_RELATIONS
@@ -337,6 +379,11 @@ class HubMapper:
         for _ in range(4):  # its own licence, else the nearest weight ancestors' (a family's)
             nxt = []
             for r in frontier:
+                if r in self.mine:  # this import's: its own licence, else its parents'
+                    ps, lic = self.mine[r]
+                    out += (lic,) if lic else ()
+                    nxt += [p for p in ps if p not in seen]
+                    continue
                 if r not in self.S:
                     continue
                 out += tuple(e.target for e in self.S.out_edges(r, ["licensed_under"]))
@@ -637,18 +684,15 @@ class HubMapper:
             out.record = self._enrich(curated, rec, out, problem)
             return out
         out.record = rec
-        self.seen[repo.casefold()] = (rid, tuple(out.parents), kind)
-        self.by_rid[rid] = tuple(out.parents)
-        if lic_rid is not None:
-            self.lic_by_rid[rid] = lic_rid
+        self.mine[rid] = (tuple(out.parents), lic_rid)
+        self._licence_cache.pop(rid, None)
         return out
 
     def written(self) -> None:
-        """The entries mapped so far are in the store now: forget them (memory stays flat)."""
-        self.seen.clear()
-        self.by_rid.clear()
-        self.lic_by_rid.clear()
+        """The entries mapped so far are in the store now: forget what was looked up (an
+        import of a million rows keeps only :attr:`mine`)."""
         self._lookup_cache.clear()
+        self._licence_cache.clear()
 
     def _stub_model(self, out: Mapped, hub_id: str, rid: str, doc: str, locator: str) -> None:
         if rid in self.stub_ids:
@@ -903,13 +947,15 @@ def _validate(item: dict[str, Any], problems: list[Problem], where: tuple[str, i
               ) -> Any:
     from pydantic import ValidationError
 
-    from lineage.records import item_adapter
+    from lineage.records import RECORD_TYPES, validate_record
 
     try:
-        return item_adapter().validate_python(item)
+        return validate_record(item)
     except ValidationError as e:
         err = e.errors()[0]
-        fld = ".".join(str(x) for x in err["loc"][1:]) or None
+        # a record's own class names the field first; the union of all types, the type
+        loc = err["loc"][0 if item.get("type") in RECORD_TYPES else 1:]
+        fld = ".".join(str(x) for x in loc) or None
         problems.append(Problem(where[0], where[1], item.get("name") or item.get("id"), fld,
                                 f"cannot import: {err['msg']}", "Fix the value in the card.",
                                 kind="invalid"))
@@ -936,6 +982,14 @@ def import_hf(entries: Iterable[Entry], sink: Any, *, problems: list[Problem] | 
     """Map ``entries`` and write them through ``sink`` (:class:`StoreSink` or
     :class:`YamlSink`); return what was done. ``problems`` holds problems found
     while reading the sources (they are reported with the rest)."""
+    from graph.store.base import bulk_work
+
+    with bulk_work():
+        return _import_hf(entries, sink, problems, progress, batch)
+
+
+def _import_hf(entries: Iterable[Entry], sink: Any, problems: list[Problem] | None,
+               progress: Callable[[int], None] | None, batch: int) -> ImportResult:
     if not isinstance(problems, ProblemLog):
         problems = ProblemLog(problems or ())
     result = ImportResult(problems=problems, target=sink.description)
@@ -962,8 +1016,21 @@ def import_hf(entries: Iterable[Entry], sink: Any, *, problems: list[Problem] | 
         result.relations += counts["relations"]
         chunk.clear()
 
+    def entries_prefetched() -> Iterator[Entry]:
+        """The entries, a batch at a time, with the Hub ids each batch names looked up in
+        the store at once."""
+        buf: list[Entry] = []
+        for entry in entries:
+            buf.append(entry)
+            if len(buf) >= batch:
+                mapper.prefetch(h for e in buf for h in _entry_hub_ids(e))
+                yield from buf
+                buf = []
+        mapper.prefetch(h for e in buf for h in _entry_hub_ids(e))
+        yield from buf
+
     # a source (or a later entry of the same repository) is read first-to-last: last wins
-    for entry in entries:
+    for entry in entries_prefetched():
         result.entries += 1
         key = hash(entry.repo_id.casefold())  # a number per repository: memory stays small
         if key in seen_repos:
@@ -1014,20 +1081,18 @@ class StoreSink:
     """Writes imported records into an on-disk SQLite store, in one transaction."""
 
     def __init__(self, path: str) -> None:
-        from graph.store.sqlite import SQLiteStore, import_begin
+        from graph.store.sqlite import SQLiteStore, StoreImport
 
         self.path = path
         self.store = SQLiteStore(path, writable=True)
-        import_begin(self.store.db)
+        self.imp = StoreImport(self.store.db)
         self.description = path
 
     def write(self, records: list[tuple[Any, Entry, bool]]) -> dict[str, int]:
-        from graph.store.sqlite import import_records, record_states
-
         counts = {"added": 0, "updated": 0, "unchanged": 0, "enriched": 0, "relations": 0}
         if not records:
             return counts
-        states = record_states(self.store.db, [r.id for r, _, _ in records])
+        states = self.imp.states([r.id for r, _, _ in records])
         changed = []
         for rec, entry, curated in records:
             old = states.get(rec.id)
@@ -1060,39 +1125,34 @@ class StoreSink:
             counts["relations"] += len(rec.relations)
             changed.append((rec, (entry.origin, entry.line)))
         if changed:
-            import_records(self.store.db, changed)
+            self.imp.write(changed)
             self.store._nodes.clear()
         return counts
 
     def add_stubs(self, stubs: dict[str, tuple[dict[str, Any], tuple[str, int | None]]]) -> None:
-        from graph.store.sqlite import import_stage_stubs
-
-        import_stage_stubs(self.store.db, [(rid, json.dumps(s), w[0], w[1])
+        self.imp.stage_stubs([(rid, json.dumps(s), w[0], w[1])
                                            for rid, (s, w) in stubs.items()])
 
     def finish_stubs(self, validate: Callable[..., Any], problems: list[Problem]) -> int:
-        from graph.store.sqlite import import_missing_stubs, import_records
-
         n = 0
         batch = []
-        for body, file, line in import_missing_stubs(self.store.db):
+        for body, file, line in self.imp.missing_stubs():
             obj = validate(json.loads(body), problems, (file, line))
             if obj is not None:
                 batch.append((obj, (file, line)))
             if len(batch) >= 5000:
-                import_records(self.store.db, batch)
+                self.imp.write(batch)
                 n += len(batch)
                 batch = []
         if batch:
-            import_records(self.store.db, batch)
+            self.imp.write(batch)
             n += len(batch)
         self.store._nodes.clear()
         return n
 
     def apply_foreign(self, foreign: list, validate: Callable[..., Any],
                       problems: list[Problem]) -> int:
-        from graph.store.sqlite import import_records
-
+        self.imp.unstage()  # the targets' relations are read back
         n = 0
         by_target: dict[str, list] = {}
         for target, rel, where in foreign:
@@ -1112,14 +1172,12 @@ class StoreSink:
                 out.append((obj, self.store.origin(target) or rels[0][1]))
                 n += len(add)
         if out:
-            import_records(self.store.db, out)
+            self.imp.write(out)
         return n
 
     def check_cycles(self) -> list[Problem]:
-        from graph.store.sqlite import import_cycle_edges
-
         adj: dict[str, list[str]] = {}
-        for src, dst in import_cycle_edges(self.store.db, IMPORTED_PREFIXES):
+        for src, dst in self.imp.cycle_edges(IMPORTED_PREFIXES):
             adj.setdefault(src, []).append(dst)
         problems = []
         for cycle, _ in _cycles_in(adj):
@@ -1132,15 +1190,11 @@ class StoreSink:
         return problems
 
     def commit(self, large: bool = False) -> None:
-        from graph.store.sqlite import import_commit
-
-        import_commit(self.store.db, rewalk=large)
+        self.imp.commit(rewalk=large)
         self.store.close()
 
     def abort(self) -> None:
-        from graph.store.sqlite import import_rollback
-
-        import_rollback(self.store.db)
+        self.imp.rollback()
         self.store.close()
 
 

@@ -40,6 +40,8 @@ MAX_CARD_BYTES = 1_000_000
 """A card larger than this is rejected (real cards are a few kilobytes to ~100 KB)."""
 MAX_HEADER_BYTES = 200_000
 """A YAML header larger than this is rejected."""
+MAX_NESTING = 64
+"""Card metadata nested deeper than this is hostile (the Hub's own is two or three deep)."""
 PLACEHOLDER_DATE = "2022-03-02T23:29:04.000Z"
 """What the Hub reports as ``createdAt`` for repositories older than the field: not a date."""
 
@@ -165,6 +167,11 @@ def read_card_text(data: bytes, display: str, repo_id: str | None,
         problems.append(_problem(display, 2, repo_id,
                                  f"YAML header is a {type(data_).__name__}, not a mapping",
                                  "Write the header as 'key: value' lines.", kind="hostile"))
+        return None
+    if _too_deep(data_):
+        problems.append(_problem(display, 2, repo_id, f"card rejected: YAML header nested more "
+                                 f"than {MAX_NESTING} levels deep", "Flatten the header.",
+                                 kind="hostile"))
         return None
     key_lines = {str(path[0]): line + 1 for path, line in line_map.items()
                  if len(path) == 1 and isinstance(path[0], str)}
@@ -298,6 +305,24 @@ def _base_models(value: Any) -> list[tuple[str | None, Any]]:
     return out
 
 
+def _too_deep(value: Any, limit: int = MAX_NESTING) -> bool:
+    """Whether lists and mappings in ``value`` nest deeper than ``limit`` (no recursion).
+
+    >>> _too_deep({"a": [[1]]}), _too_deep([[[[]]]], limit=2)
+    (False, True)
+    """
+    stack = [(value, 0)]
+    while stack:
+        v, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(v, dict):
+            stack.extend((x, depth + 1) for x in v.values())
+        elif isinstance(v, list):
+            stack.extend((x, depth + 1) for x in v)
+    return False
+
+
 def entry_from_api(obj: Any, origin: str, line: int | None,
                    problems: list[Problem]) -> Entry | None:
     """An :class:`Entry` from one Hub API model object (or a Parquet row of one)."""
@@ -315,6 +340,11 @@ def entry_from_api(obj: Any, origin: str, line: int | None,
         return None
     card = _jsonish(obj.get("cardData") or obj.get("card_data") or {})
     if not isinstance(card, dict):
+        card = {}
+    if _too_deep(card):
+        problems.append(_problem(origin, line, repo[:80], f"cardData nested more than "
+                                 f"{MAX_NESTING} levels deep: left out", "Flatten the card's "
+                                 "metadata.", kind="hostile", severity="warning"))
         card = {}
     tags = _jsonish(obj.get("tags"))
     tags = [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []

@@ -23,6 +23,7 @@ closure); generic functions in :mod:`graph.query` use it when present.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,25 @@ from lineage.dates import check_partial_date, date_in_bound
 from lineage.vocab import RELATION_CATEGORY
 
 __all__ = ["Source", "Node", "Edge", "Store", "category", "date_in_bound", "parse_date_bound",
-           "next_frontier"]
+           "next_frontier", "bulk_work"]
+
+
+@contextmanager
+def bulk_work() -> Iterator[None]:
+    """Run a long write (a build, an import) with the garbage collector's cycle search
+    made rare: it would otherwise rescan the growing heap every few thousand records
+    (records hold no reference cycles to collect). The old thresholds come back after."""
+    import gc
+
+    old = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(max(old[0], 100_000), old[1], max(old[2], 1_000))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        gc.unfreeze()
 
 
 def category(relation: str) -> str:

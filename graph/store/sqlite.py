@@ -25,6 +25,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from lineage.names import close_matches, normalize, record_labels
 from lineage.vocab import LINEAGE_RELATIONS, RELATION_CATEGORY, SEED_DOCUMENT_GLOB
 
 from .base import Edge, Node, Store, date_in_bound, describing, next_frontier
-from .memory import record_body, record_node, relation_edge
+from .memory import record_node
 
 __all__ = ["SQLiteStore", "SCHEMA_VERSION", "StoreError", "build_store", "update_store",
            "code_version",
@@ -385,7 +386,8 @@ class SQLiteStore(Store):
         built in C instead of in Python, for hubs with hundreds of thousands of
         descendants.
         """
-        if depth is None and not up and tuple(kinds) == LINEAGE_RELATIONS:
+        if depth is None and not up and tuple(kinds) == LINEAGE_RELATIONS and \
+                self.meta().get("walks_stale") is None:
             cached = self.db.execute("SELECT level, near, far, edge_line, node_line FROM walks "
                                      "WHERE root = ? ORDER BY seq", (rid,))
             first = cached.fetchone()
@@ -559,30 +561,67 @@ def _record_row(rec: Any, origin: tuple[str, int | None] | None) -> tuple:
     n = record_node(rec)
     return (n.id, n.type, n.name, json.dumps(list(n.aliases), ensure_ascii=False), n.date,
             n.weights, json.dumps(list(n.hub_ids)), getattr(rec, "description", None),
-            json.dumps(record_body(rec), ensure_ascii=False, separators=(",", ":")),
+            rec.model_dump_json(exclude={"relations"}),  # = _JSON(record_body(rec)), in Rust
             origin[0] if origin else None, origin[1] if origin else None)
+
+
+def _edge_body(rel: Any) -> dict[str, Any]:
+    """``relation_edge(...).body()`` of a validated relation, without making the edge."""
+    out: dict[str, Any] = {"sources": [
+        {"document": s.document, **{k: v for k in ("quote", "locator", "field", "translation")
+                                    if (v := getattr(s, k)) is not None}}
+        for s in rel.sources]}
+    for k in ("note", "date", "score", "metric", "setting"):
+        v = getattr(rel, k)
+        if v is not None:
+            out[k] = v
+    if rel.techniques:
+        out["techniques"] = list(rel.techniques)
+    return out
 
 
 def _edge_rows(rec: Any, known: Callable[[str], bool]) -> Iterator[tuple]:
     for k, rel in enumerate(rec.relations):
         if not known(rel.target):
             continue
-        body = relation_edge(rec.id, k, rel).body()
         yield (rec.id, rel.target, rel.relation, k, rel.confidence, rel.date,
-               json.dumps(body, ensure_ascii=False, separators=(",", ":")))
+               _JSON(_edge_body(rel)))
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+@dataclass
+class Deferred:
+    """An import's deferred work (see :class:`StoreImport`): relations staged in a table
+    without indexes, full-text entries added once at the end."""
+
+    max_rid: int
+    """Records up to this rowid were in the full-text index when the import began."""
+    next_rid: int
+    next_lid: int
+    first_lid: int
+    """Labels from this rowid on are not in the full-text index yet."""
+    staged: set[str] = field(default_factory=set)
+    """Records whose relations wait in the staging table."""
+    out_of_fts: set[int] = field(default_factory=set)
+    """Rowids of records that were in the full-text index, taken out when replaced."""
 
 
 def write_records(db: sqlite3.Connection, records: Sequence[Any],
                   origins: Callable[[str], tuple[str, int | None] | None],
-                  known: Callable[[str], bool] | None = None, *, bulk: bool = False) -> None:
+                  known: Callable[[str], bool] | None = None, *, bulk: bool = False,
+                  deferred: Deferred | None = None) -> None:
     """Insert or replace ``records`` (pydantic records) with their relations and labels.
 
     Runs inside the caller's transaction. A replaced record's relations and
     labels are replaced with it. ``bulk`` (a fresh store being built) writes
     relations to the ``edges_load`` staging table and leaves the full-text
-    indexes to be rebuilt once at the end.
+    indexes to be rebuilt once at the end. ``deferred`` (a large import) stages
+    relations too and leaves the full-text entries to :meth:`StoreImport.finish`;
+    a record whose relations are staged must be unstaged before it is replaced.
     """
-    edges = "edges_load" if bulk else "edges"
+    edges = "edges_load" if bulk else "temp.import_edges" if deferred else "edges"
     ids = [r.id for r in records]
     keep_rid: dict[str, int] = {}  # a replaced record keeps its place in definition order
     for i in range(0, len(ids), 900):
@@ -596,16 +635,28 @@ def write_records(db: sqlite3.Connection, records: Sequence[Any],
         q = ",".join("?" * len(gone))
         for rid, desc, rec_id in old:
             keep_rid[rec_id] = rid
-            if not bulk:
-                db.execute("INSERT INTO descr_fts(descr_fts, rowid, description) "
-                           "VALUES ('delete', ?, ?)", (rid, desc))
+            if bulk:
+                continue
+            if deferred is not None:  # in the index only if it was there before the import
+                if rid > deferred.max_rid or rid in deferred.out_of_fts:
+                    continue
+                deferred.out_of_fts.add(rid)
+            db.execute("INSERT INTO descr_fts(descr_fts, rowid, description) "
+                       "VALUES ('delete', ?, ?)", (rid, desc))
         if not bulk:
             for lid, key in db.execute(f"SELECT lid, key FROM labels WHERE rid IN ({q})", gone):
-                db.execute("INSERT INTO labels_fts(labels_fts, rowid, key) "
-                           "VALUES ('delete', ?, ?)", (lid, key))
+                if deferred is None or lid < deferred.first_lid:
+                    db.execute("INSERT INTO labels_fts(labels_fts, rowid, key) "
+                               "VALUES ('delete', ?, ?)", (lid, key))
         db.execute(f"DELETE FROM labels WHERE rid IN ({q})", gone)
-        db.execute(f"DELETE FROM {edges} WHERE src IN ({q})", gone)
+        db.execute(f"DELETE FROM {'edges_load' if bulk else 'edges'} WHERE src IN ({q})", gone)
         db.execute(f"DELETE FROM records WHERE id IN ({q})", gone)
+    if deferred is not None:
+        for r in records:
+            if r.id not in keep_rid:
+                keep_rid[r.id] = deferred.next_rid
+                deferred.next_rid += 1
+            deferred.staged.add(r.id)
     db.executemany(
         "INSERT INTO records(rid, id, type, name, aliases, date, weights, hub_ids, description, "
         "body, file, line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -617,13 +668,17 @@ def write_records(db: sqlite3.Connection, records: Sequence[Any],
                    "VALUES (?,?,?,?,?,?,?)",
                    (row for r in records for row in _edge_rows(r, known)))
     first_label = db.execute("SELECT coalesce(max(lid), 0) + 1 FROM labels").fetchone()[0]
+    if deferred is not None:
+        first_label = deferred.next_lid
     # ids first (kind 0), so an id always resolves to its own record
-    db.executemany("INSERT INTO labels(key, rid, kind) VALUES (?,?,0)",
-                   ((normalize(r.id), r.id) for r in records))
-    db.executemany("INSERT INTO labels(key, rid, kind) VALUES (?,?,1)",
-                   ((k, r.id) for r in records
-                    for k in (normalize(x) for x in record_labels(r)[1:]) if k))
-    if bulk:
+    labels = [(normalize(r.id), r.id, 0) for r in records]
+    labels += [(k, r.id, 1) for r in records
+               for k in (normalize(x) for x in record_labels(r)[1:]) if k]
+    db.executemany("INSERT INTO labels(lid, key, rid, kind) VALUES (?,?,?,?)",
+                   ((first_label + n, *row) for n, row in enumerate(labels)))
+    if deferred is not None:
+        deferred.next_lid += len(labels)
+    if bulk or deferred is not None:
         return
     db.execute("INSERT INTO labels_fts(rowid, key) SELECT lid, key FROM labels WHERE lid >= ?",
                (first_label,))
@@ -661,6 +716,15 @@ def _finish_bulk(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO labels_fts(labels_fts) VALUES ('rebuild')")
     db.execute("INSERT INTO descr_fts(descr_fts) VALUES ('rebuild')")
     _walk_hubs(db)
+
+
+def _mark_walks_stale(db: sqlite3.Connection) -> None:
+    """After a change: the precomputed hub walks no longer hold. Marked in one row (deleting
+    half a million rows would make a small update take seconds); readers then walk the
+    graph, and the next large import or rebuild computes the walks again."""
+    if db.execute("SELECT 1 FROM walks LIMIT 1").fetchone() is not None:
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('walks_stale', ?)",
+                   (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),))
 
 
 def _walk_hubs(db: sqlite3.Connection) -> None:
@@ -757,13 +821,32 @@ def existing_ids(db: sqlite3.Connection, records: Sequence[Any]) -> set[str]:
 def update_store(path: str | os.PathLike[str], records: Sequence[Any], *,
                  origins: Callable[[str], tuple[str, int | None] | None] = lambda rid: None
                  ) -> int:
-    """Add or replace ``records`` (validated models) in the store at ``path``, in one transaction.
+    """Add or replace ``records`` in the store at ``path``, in one transaction.
 
-    Nothing is rebuilt: only these records, their relations and labels are
-    written. Relations must point to records in the store or in ``records``;
-    otherwise nothing is written and :class:`StoreError` names the first
-    dangling reference. Returns the number of records written.
+    ``records`` are validated records, or JSON data (dicts, as in a data file)
+    that are validated here (:func:`lineage.records.validate_record`). Nothing
+    is rebuilt: only these records, their relations and labels are written;
+    the precomputed hub walks are marked out of date (:func:`walks_stale`).
+    Relations must point to records in the store or in ``records``; otherwise
+    nothing is written and :class:`StoreError` names the first dangling
+    reference. Returns the number of records written.
     """
+    if any(isinstance(r, dict) for r in records):
+        from pydantic import ValidationError
+
+        from lineage.records import validate_record
+
+        valid = []
+        for k, r in enumerate(records):
+            try:
+                valid.append(validate_record(r) if isinstance(r, dict) else r)
+            except ValidationError as e:
+                err = e.errors()[0]
+                where = ".".join(str(x) for x in err["loc"]) or "record"
+                rid = r.get("id") if isinstance(r.get("id"), str) else f"item {k + 1}"
+                raise StoreError(f"{rid}.{where}: {err['msg']}. Fix the record; nothing was "
+                                 "written.") from None
+        records = valid
     store = SQLiteStore(path)  # checks the file and its version
     store.close()
     db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
@@ -776,7 +859,7 @@ def update_store(path: str | os.PathLike[str], records: Sequence[Any], *,
                     raise StoreError(f"{r.id}.relations[{k}].target: unknown record "
                                      f"{rel.target!r}. Add it in the same update, or fix the id.")
         write_records(db, list(records), origins, known=known)
-        db.execute("DELETE FROM walks")  # precomputed hub walks no longer hold
+        _mark_walks_stale(db)
         db.execute("INSERT OR REPLACE INTO meta VALUES ('updated_at', ?)",
                    (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),))
         db.execute("COMMIT")
@@ -792,19 +875,133 @@ def update_store(path: str | os.PathLike[str], records: Sequence[Any], *,
 # --- imports (graph.importers): many records into an existing store, in one transaction ---
 
 
-def import_begin(db: sqlite3.Connection) -> None:
-    """Start an import on a writable connection: one transaction, staging tables for the
-    placeholders of records the import points to."""
-    db.isolation_level = None
-    db.execute("PRAGMA cache_size=-131072")  # 128 MB of pages
-    db.execute("BEGIN IMMEDIATE")
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS import_stubs(id TEXT PRIMARY KEY, item TEXT, "
-               "file TEXT, line INTEGER) WITHOUT ROWID")
+class StoreImport:
+    """Writes an import into the store on ``db`` in one transaction.
+
+    Relations go to a staging table without indexes and are moved into place
+    in target order at the end; the full-text entries of what the import wrote
+    are added once at the end: per batch, both cost several times more (a
+    relation inserted at a random place of the clustered table, a full-text
+    segment per batch). What the import wrote is read back only after
+    :meth:`unstage` (the importer keeps what it needs meanwhile).
+    """
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        db.isolation_level = None
+        db.execute("PRAGMA cache_size=-131072")  # 128 MB of pages
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS import_stubs(id TEXT PRIMARY KEY, item TEXT, "
+                   "file TEXT, line INTEGER) WITHOUT ROWID")
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS import_edges(src TEXT, dst TEXT, "
+                   "relation TEXT, pos INTEGER, confidence TEXT, date TEXT, body TEXT)")
+        max_rid = db.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
+        lid = db.execute("SELECT coalesce(max(lid), 0) + 1 FROM labels").fetchone()[0]
+        self.deferred = Deferred(max_rid=max_rid, next_rid=max_rid + 1, next_lid=lid,
+                                 first_lid=lid)
+
+    def states(self, ids: Sequence[str]) -> dict[str, tuple]:
+        """What the store holds for each of ``ids`` (its body and relations), comparable with
+        :func:`record_state_of`: equal states mean a re-import changes nothing. A record this
+        import wrote already is unstaged first."""
+        if not self.deferred.staged.isdisjoint(ids):
+            self.unstage()
+        return record_states(self.db, ids)
+
+    def write(self, records: Sequence[tuple[Any, tuple[str, int | None] | None]]) -> None:
+        """Write (record, origin) pairs; relations may point to records the import adds
+        later (placeholders are written before it commits)."""
+        if not self.deferred.staged.isdisjoint(r.id for r, _ in records):
+            self.unstage()
+        origin = {}
+        for rec, o in records:
+            if o is not None and not o[0].startswith(("http://", "https://")):
+                o = (os.path.abspath(o[0]), o[1])
+            origin[rec.id] = o
+        write_records(self.db, [r for r, _ in records], origin.get, known=lambda t: True,
+                      deferred=self.deferred)
+
+    def unstage(self) -> None:
+        """Move the staged relations into place (in target order: appends, mostly)."""
+        self.db.execute("INSERT INTO edges(dst, src, pos, relation, confidence, date, body) "
+                        "SELECT dst, src, pos, relation, confidence, date, body "
+                        "FROM temp.import_edges ORDER BY dst, src, pos")
+        self.db.execute("DELETE FROM temp.import_edges")
+        self.deferred.staged.clear()
+
+    def stage_stubs(self, stubs: Iterable[tuple[str, str, str, Any]]) -> None:
+        """Keep placeholders (id, item JSON, file, line); the first one of an id wins."""
+        self.db.executemany("INSERT OR IGNORE INTO temp.import_stubs VALUES (?,?,?,?)", stubs)
+
+    def missing_stubs(self) -> Iterator[tuple[str, str, Any]]:
+        """The staged placeholders of records the store still lacks: (item JSON, file, line)."""
+        rows = self.db.execute(
+            "SELECT s.item, s.file, s.line FROM temp.import_stubs s "
+            "WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.id = s.id) "
+            "ORDER BY s.id").fetchall()
+        self.db.execute("DELETE FROM temp.import_stubs")
+        yield from rows
+
+    def cycle_edges(self, prefixes: Sequence[str]) -> list[tuple[str, str]]:
+        """The lineage relations between imported records (ids starting with ``prefixes``)
+        that lie on a cycle or between cycles: every relation that has no leaf below it and
+        no root above it once leaves and roots are stripped, level by level, in SQL."""
+        self.unstage()
+        db = self.db
+        kinds = ",".join(f"'{k}'" for k in LINEAGE_RELATIONS)
+        ranges = " OR ".join(f"(src >= '{p}' AND src < '{p[:-1]}{chr(ord(p[-1]) + 1)}')"
+                             for p in prefixes)
+        db.execute("DROP TABLE IF EXISTS temp.import_cyc")
+        db.execute("CREATE TEMP TABLE import_cyc(src TEXT, dst TEXT)")
+        db.execute(f"INSERT INTO temp.import_cyc SELECT src, dst FROM edges WHERE ({ranges}) "
+                   f"AND relation IN ({kinds}) AND src != dst")
+        db.execute("CREATE INDEX temp.import_cyc_src ON import_cyc(src)")
+        db.execute("CREATE INDEX temp.import_cyc_dst ON import_cyc(dst)")
+        while True:
+            # a record nothing points to cannot be on a cycle, nor one that points nowhere
+            a = db.execute("DELETE FROM temp.import_cyc WHERE src NOT IN "
+                           "(SELECT dst FROM temp.import_cyc)").rowcount
+            b = db.execute("DELETE FROM temp.import_cyc WHERE dst NOT IN "
+                           "(SELECT src FROM temp.import_cyc)").rowcount
+            if not a and not b:
+                break
+        rows = db.execute("SELECT src, dst FROM temp.import_cyc ORDER BY src, dst").fetchall()
+        db.execute("DROP TABLE temp.import_cyc")
+        return rows
+
+    def commit(self, rewalk: bool = False) -> None:
+        """End the import: relations into place, full-text entries added. Precomputed hub
+        walks no longer hold: they are dropped, and computed again when ``rewalk`` (a large
+        import, which changes the hubs the walks are for)."""
+        db, d = self.db, self.deferred
+        self.unstage()
+        db.execute("INSERT INTO labels_fts(rowid, key) SELECT lid, key FROM labels "
+                   "WHERE lid >= ?", (d.first_lid,))
+        db.execute("INSERT INTO descr_fts(rowid, description) SELECT rid, description "
+                   "FROM records WHERE rid > ? AND description IS NOT NULL", (d.max_rid,))
+        back = sorted(d.out_of_fts)
+        for i in range(0, len(back), 900):
+            chunk = back[i:i + 900]
+            db.execute("INSERT INTO descr_fts(rowid, description) SELECT rid, description "
+                       f"FROM records WHERE rid IN ({','.join('?' * len(chunk))}) "
+                       "AND description IS NOT NULL", chunk)
+        if rewalk:
+            db.execute("DELETE FROM walks")
+            db.execute("DELETE FROM meta WHERE key = 'walks_stale'")
+            _walk_hubs(db)
+        else:
+            _mark_walks_stale(db)
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('updated_at', ?)",
+                   (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),))
+        db.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
 
 
 def record_states(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, tuple]:
-    """What the store holds for each of ``ids`` (its body and relations), comparable with
-    :func:`record_state_of`: equal states mean a re-import changes nothing."""
+    """What the store holds for each of ``ids``: see :meth:`StoreImport.states`."""
     out: dict[str, tuple] = {}
     edges: dict[str, list[tuple]] = {}
     for i in range(0, len(ids), 900):
@@ -824,81 +1021,27 @@ def record_state_of(rec: Any) -> tuple:
     return (row[8], tuple(e[1:] for e in _edge_rows(rec, lambda t: True)))
 
 
-def import_records(db: sqlite3.Connection,
-                   records: Sequence[tuple[Any, tuple[str, int | None] | None]]) -> None:
-    """Write (record, origin) pairs inside the import's transaction; relations may point to
-    records the import adds later (placeholders are written before it commits)."""
-    origin = {}
-    for rec, o in records:
-        if o is not None and not o[0].startswith(("http://", "https://")):
-            o = (os.path.abspath(o[0]), o[1])
-        origin[rec.id] = o
-    write_records(db, [r for r, _ in records], origin.get, known=lambda t: True)
-
-
-def import_stage_stubs(db: sqlite3.Connection, stubs: Iterable[tuple[str, str, str, Any]]
-                       ) -> None:
-    """Keep placeholders (id, item JSON, file, line); the first one of an id wins."""
-    db.executemany("INSERT OR IGNORE INTO temp.import_stubs VALUES (?,?,?,?)", stubs)
-
-
-def import_missing_stubs(db: sqlite3.Connection) -> Iterator[tuple[str, str, Any]]:
-    """The staged placeholders of records the store still lacks: (item JSON, file, line)."""
-    rows = db.execute("SELECT s.item, s.file, s.line FROM temp.import_stubs s "
-                      "WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.id = s.id) "
-                      "ORDER BY s.id").fetchall()
-    db.execute("DELETE FROM temp.import_stubs")
-    yield from rows
-
-
-def import_cycle_edges(db: sqlite3.Connection, prefixes: Sequence[str]) -> list[tuple[str, str]]:
-    """The lineage relations between imported records (ids starting with ``prefixes``) that
-    lie on a cycle or between cycles: every relation that has no leaf below it and no root
-    above it once leaves and roots are stripped, level by level, in SQL."""
-    kinds = ",".join(f"'{k}'" for k in LINEAGE_RELATIONS)
-    ranges = " OR ".join(f"(src >= '{p}' AND src < '{p[:-1]}{chr(ord(p[-1]) + 1)}')"
-                         for p in prefixes)
-    db.execute("DROP TABLE IF EXISTS temp.import_cyc")
-    db.execute("CREATE TEMP TABLE import_cyc(src TEXT, dst TEXT)")
-    db.execute(f"INSERT INTO temp.import_cyc SELECT src, dst FROM edges WHERE ({ranges}) "
-               f"AND relation IN ({kinds}) AND src != dst")
-    db.execute("CREATE INDEX temp.import_cyc_src ON import_cyc(src)")
-    db.execute("CREATE INDEX temp.import_cyc_dst ON import_cyc(dst)")
-    while True:
-        # a record nothing points to cannot be on a cycle, nor one that points nowhere
-        a = db.execute("DELETE FROM temp.import_cyc WHERE src NOT IN "
-                       "(SELECT dst FROM temp.import_cyc)").rowcount
-        b = db.execute("DELETE FROM temp.import_cyc WHERE dst NOT IN "
-                       "(SELECT src FROM temp.import_cyc)").rowcount
-        if not a and not b:
-            break
-    rows = db.execute("SELECT src, dst FROM temp.import_cyc ORDER BY src, dst").fetchall()
-    db.execute("DROP TABLE temp.import_cyc")
-    return rows
-
-
-def import_commit(db: sqlite3.Connection, rewalk: bool = False) -> None:
-    """End an import. Precomputed hub walks no longer hold: they are dropped, and computed
-    again when ``rewalk`` (a large import, which changes the hubs the walks are for)."""
-    db.execute("DELETE FROM walks")
-    if rewalk:
-        _walk_hubs(db)
-    db.execute("INSERT OR REPLACE INTO meta VALUES ('updated_at', ?)",
-               (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),))
-    db.execute("COMMIT")
-
-
-def import_rollback(db: sqlite3.Connection) -> None:
-    if db.in_transaction:
-        db.execute("ROLLBACK")
-
-
 def hub_lookup(db: sqlite3.Connection, hub_id: str) -> tuple[str, str] | None:
     """(id, type) of the record that lists the Hub id ``hub_id`` (any case), in one query."""
-    key = normalize(f"hf:{hub_id}")
-    for rid, rtype, hubs in db.execute(
-            "SELECT r.id, r.type, r.hub_ids FROM labels l JOIN records r ON r.id = l.rid "
-            "WHERE l.key = ? ORDER BY l.kind, l.lid", (key,)):
-        if hub_id.casefold() in (h.casefold() for h in json.loads(hubs)):
-            return rid, rtype
-    return None
+    return hub_lookups(db, [hub_id])[hub_id.casefold()]
+
+
+def hub_lookups(db: sqlite3.Connection, hub_ids: Sequence[str]
+                ) -> dict[str, tuple[str, str] | None]:
+    """:func:`hub_lookup` of many Hub ids, one query per 900: casefolded id -> (id, type)."""
+    out: dict[str, tuple[str, str] | None] = {h.casefold(): None for h in hub_ids}
+    by_key: dict[str, list[str]] = {}
+    for h in out:
+        by_key.setdefault(normalize(f"hf:{h}"), []).append(h)
+    keys = list(by_key)
+    for i in range(0, len(keys), 900):
+        chunk = keys[i:i + 900]
+        for key, rid, rtype, hubs in db.execute(
+                "SELECT l.key, r.id, r.type, r.hub_ids FROM labels l JOIN records r "
+                f"ON r.id = l.rid WHERE l.key IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY l.kind, l.lid", chunk):
+            listed = {h.casefold() for h in json.loads(hubs)}
+            for h in by_key[key]:
+                if out[h] is None and h in listed:
+                    out[h] = (rid, rtype)
+    return out
