@@ -14,6 +14,7 @@ and in RDF (``prov:wasDerivedFrom``).
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 import re
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -626,6 +627,13 @@ Item = Annotated[
 _ITEM_ADAPTER: Any = None
 
 
+@functools.cache
+def _record_classes() -> dict[str, type[Record]]:
+    """Record type name -> its class."""
+    return {get_args(c.model_fields["type"].annotation)[0]: c
+            for c in get_args(get_args(Item)[0]) if c is not StandaloneRelation}
+
+
 def validate_record(item: Any) -> Record:
     """One record from JSON data (a dict with ``type``), validated by its own class.
 
@@ -637,8 +645,7 @@ def validate_record(item: Any) -> Record:
     'M'
     """
     t = item.get("type") if isinstance(item, dict) else None
-    cls = {get_args(c.model_fields["type"].annotation)[0]: c
-           for c in get_args(get_args(Item)[0]) if c is not StandaloneRelation}.get(t)
+    cls = _record_classes().get(t)  # type: ignore[arg-type]
     if cls is None:
         return item_adapter().validate_python(item)  # says what is wrong with the type
     return cls.model_validate(item)

@@ -319,3 +319,20 @@ def test_problems_are_all_counted_and_the_first_ones_kept():
     r = ImportResult(problems=log, target="t.db")
     assert "5 problems (cycle 3, licence 2)" in r.summary()
     assert r.to_json()["problems_left_out"] == 3
+
+
+def test_cycles_are_found_the_same_in_memory_and_in_the_store(tmp_path):
+    """A first import checks what it added in memory; a re-import (which rewrites nothing)
+    checks the store in SQL: both report the same cycle, and only it."""
+    cards = tmp_path / "cards"
+    for name, base in (("a", "c"), ("b", "a"), ("c", "b"), ("d", "a"), ("e", "d")):
+        card = cards / "loop" / name / "README.md"
+        card.parent.mkdir(parents=True)
+        card.write_text(f"---\nbase_model: loop/{base}\nlicense: mit\n---\n")
+    db = str(tmp_path / "s.db")
+    reports = [json.loads(run("--store", db, "import", "hf", str(cards), "--json").stdout)
+               for _ in range(2)]
+    assert (reports[0]["added"], reports[1]["unchanged"]) == (5, 5)
+    cycles = [[p["message"] for p in r["problems"] if p["kind"] == "cycle"] for r in reports]
+    assert cycles[0] == cycles[1] == ["cycle in the model tree: loop/a -> loop/c -> loop/b -> "
+                                      "loop/a"]

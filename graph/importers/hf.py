@@ -290,7 +290,8 @@ class HubMapper:
         from graph.store.sqlite import hub_lookups
 
         wanted = {h.casefold(): h for h in hub_ids
-                  if isinstance(h, str) and h.casefold() not in self._lookup_cache}
+                  if isinstance(h, str) and h.casefold() not in self._lookup_cache
+                  and hub_record_id(h) not in self.mine}
         if len(self._lookup_cache) + len(wanted) > 200_000:
             self._lookup_cache.clear()
         self._lookup_cache.update(hub_lookups(db, list(wanted.values())))
@@ -300,6 +301,9 @@ class HubMapper:
         key = hub_id.casefold()
         if key in self._lookup_cache:
             return self._lookup_cache[key]
+        rid = hub_record_id(hub_id)
+        if rid in self.mine:  # added by this import (no curated record lists it)
+            return rid, "model"
         db = getattr(self.S, "db", None)
         if db is not None:  # an SQLite store: one query
             from graph.store.sqlite import hub_lookup
@@ -1061,7 +1065,9 @@ def _import_hf(entries: Iterable[Entry], sink: Any, problems: list[Problem] | No
     stub_counts = sink.finish_stubs(_validate, result.problems)
     result.placeholders += stub_counts
     result.relations += sink.apply_foreign(foreign, _validate, result.problems)
-    result.problems.extend(sink.check_cycles())
+    # what this import added is all there is to check when it rewrote nothing the store held
+    alone = not foreign and not result.updated and not result.unchanged
+    result.problems.extend(sink.check_cycles(mapper.mine if alone else None))
     final = getattr(sink, "final_counts", None)
     if final is not None:
         for k, v in final().items():
@@ -1175,9 +1181,18 @@ class StoreSink:
             self.imp.write(out)
         return n
 
-    def check_cycles(self) -> list[Problem]:
+    def check_cycles(self, mine: dict[str, tuple[tuple[str, ...], str | None]] | None = None
+                     ) -> list[Problem]:
+        """Cycles among the imported records of the store. ``mine``: the lineage of what
+        this import added, when it is all there is to check (it rewrote no record the
+        store held and added no relation to one): then found in memory, not in SQL."""
         adj: dict[str, list[str]] = {}
-        for src, dst in self.imp.cycle_edges(IMPORTED_PREFIXES):
+        if mine is not None:
+            edges = _strip([(rid, p) for rid, (ps, _) in mine.items() for p in ps
+                            if p != rid and _is_imported(p)])
+        else:
+            edges = self.imp.cycle_edges(IMPORTED_PREFIXES)
+        for src, dst in sorted(edges):
             adj.setdefault(src, []).append(dst)
         problems = []
         for cycle, _ in _cycles_in(adj):
@@ -1290,7 +1305,7 @@ class YamlSink:
                 n += 1
         return n
 
-    def check_cycles(self) -> list[Problem]:
+    def check_cycles(self, mine: Any = None) -> list[Problem]:
         """Find cycles among the imported records; drop the relation that closes each."""
         from lineage.vocab import LINEAGE_RELATIONS
 
@@ -1325,6 +1340,37 @@ class YamlSink:
 
     def abort(self) -> None:
         pass
+
+
+def _strip(edges: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The edges that lie on a cycle or between cycles: strip, again and again, every edge
+    from a node nothing points to and every edge to a node that points nowhere.
+
+    >>> sorted(_strip([("a", "b"), ("b", "a"), ("c", "a"), ("b", "d")]))
+    [('a', 'b'), ('b', 'a')]
+    """
+    out_deg: Counter[str] = Counter(s for s, _ in edges)
+    in_deg: Counter[str] = Counter(d for _, d in edges)
+    by_src: dict[str, list[int]] = {}
+    by_dst: dict[str, list[int]] = {}
+    for i, (s, d) in enumerate(edges):
+        by_src.setdefault(s, []).append(i)
+        by_dst.setdefault(d, []).append(i)
+    alive = [True] * len(edges)
+    queue = [n for n in {*out_deg, *in_deg} if not in_deg[n] or not out_deg[n]]
+    while queue:
+        n = queue.pop()
+        for i in (*by_src.get(n, ()), *by_dst.get(n, ())):
+            if not alive[i]:
+                continue
+            alive[i] = False
+            s, d = edges[i]
+            out_deg[s] -= 1
+            in_deg[d] -= 1
+            for m in (s, d):
+                if m != n and (not in_deg[m] or not out_deg[m]):
+                    queue.append(m)
+    return [e for e, a in zip(edges, alive, strict=True) if a]
 
 
 def _cycles_in(adj: dict[str, list[str]]) -> Iterator[tuple[list[str], tuple[str, int]]]:

@@ -674,7 +674,8 @@ def write_records(db: sqlite3.Connection, records: Sequence[Any],
     labels = [(normalize(r.id), r.id, 0) for r in records]
     labels += [(k, r.id, 1) for r in records
                for k in (normalize(x) for x in record_labels(r)[1:]) if k]
-    db.executemany("INSERT INTO labels(lid, key, rid, kind) VALUES (?,?,?,?)",
+    db.executemany(f"INSERT INTO {'temp.import_labels' if deferred else 'labels'}"
+                   "(lid, key, rid, kind) VALUES (?,?,?,?)",
                    ((first_label + n, *row) for n, row in enumerate(labels)))
     if deferred is not None:
         deferred.next_lid += len(labels)
@@ -895,6 +896,8 @@ class StoreImport:
                    "file TEXT, line INTEGER) WITHOUT ROWID")
         db.execute("CREATE TEMP TABLE IF NOT EXISTS import_edges(src TEXT, dst TEXT, "
                    "relation TEXT, pos INTEGER, confidence TEXT, date TEXT, body TEXT)")
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS import_labels(lid INTEGER, key TEXT, "
+                   "rid TEXT, kind INTEGER)")
         max_rid = db.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0]
         lid = db.execute("SELECT coalesce(max(lid), 0) + 1 FROM labels").fetchone()[0]
         self.deferred = Deferred(max_rid=max_rid, next_rid=max_rid + 1, next_lid=lid,
@@ -922,11 +925,33 @@ class StoreImport:
                       deferred=self.deferred)
 
     def unstage(self) -> None:
-        """Move the staged relations into place (in target order: appends, mostly)."""
-        self.db.execute("INSERT INTO edges(dst, src, pos, relation, confidence, date, body) "
-                        "SELECT dst, src, pos, relation, confidence, date, body "
-                        "FROM temp.import_edges ORDER BY dst, src, pos")
-        self.db.execute("DELETE FROM temp.import_edges")
+        """Move the staged relations and labels into place, in the order of their tables.
+        When they outnumber what the tables hold, the secondary indexes are dropped and
+        built again after (sorting once beats inserting at random places)."""
+        db = self.db
+        if not self.deferred.staged:
+            return
+        for table, staged, order, indexes in (
+                ("edges", "temp.import_edges", "dst, src, pos", ("edges_src",)),
+                ("labels", "temp.import_labels", "lid", ("labels_key", "labels_rid"))):
+            n = db.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]
+            if not n:
+                continue
+            rebuild = n > 50_000 and n > db.execute(
+                f"SELECT count(*) FROM {table}").fetchone()[0]
+            ddl = [row[0] for name in indexes for row in db.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", (name,))]
+            if rebuild:
+                for name in indexes:
+                    db.execute(f"DROP INDEX IF EXISTS {name}")
+            cols = ("dst, src, pos, relation, confidence, date, body" if table == "edges"
+                    else "lid, key, rid, kind")
+            db.execute(f"INSERT INTO {table}({cols}) SELECT {cols} FROM {staged} "
+                       f"ORDER BY {order}")
+            db.execute(f"DELETE FROM {staged}")
+            if rebuild:
+                for sql in ddl:
+                    db.execute(sql)
         self.deferred.staged.clear()
 
     def stage_stubs(self, stubs: Iterable[tuple[str, str, str, Any]]) -> None:
