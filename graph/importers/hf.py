@@ -159,10 +159,17 @@ _RUNS = re.compile(r"[-.]{2,}")
 _SAFE_PART = re.compile(r"[a-z0-9]+(?:[-][a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)*")
 
 
+_CLEAN_REPO = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*"
+                         r"(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)*")
+"""A repository id that needs no cleaning (most do not): its record id is itself."""
+
+
 @lru_cache(maxsize=1 << 16)
 def _hub_record_id(repo: str, kind: str) -> str:
     prefix = {"model": "hf", "dataset": "hf-dataset"}[kind]
     folded = repo.casefold()
+    if _CLEAN_REPO.fullmatch(folded):
+        return f"{prefix}.{folded.replace('/', '.')}"
     parts = folded.split("/")
     clean = [_RUNS.sub("-", _UNSAFE.sub("-", p)).strip("-.") or "x" for p in parts]
     rid = ".".join([prefix, *clean])
