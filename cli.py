@@ -248,6 +248,12 @@ def main(ctx: click.Context, data_dirs: tuple[str, ...], no_shipped: bool,
     ctx.obj["endpoint"], ctx.obj["graph"] = endpoint or None, graph_iri or None
 
 
+TREE_WHOLE_MAX = 1999
+"""A lineage tree with more records than this (besides its root) shows at most
+``TREE_FANOUT`` children of each record, then '... and N more'."""
+TREE_FANOUT = 50
+
+
 def _lineage_command(direction: str):
     def command(ctx: click.Context, name: str, depth: int | None, relations: tuple[str, ...],
                 weights_only: bool, sources: bool, as_json: bool, as_jsonl: bool,
@@ -264,14 +270,22 @@ def _lineage_command(direction: str):
                                                      relations=relations or None,
                                                      weights_only=weights_only, limit=limit))
             return
+        if not as_json and limit is None and depth is None:
+            kinds = query.relation_kinds(relations or None, weights_only=weights_only)
+            if query.lineage_exceeds(S, node, TREE_WHOLE_MAX, up=up, kinds=kinds):
+                # drawn as the store is read: memory stays flat however big the lineage
+                _echo_lines(render.iter_big_tree(S, node, up=up, kinds=kinds,
+                                                 fanout=TREE_FANOUT, sources=sources))
+                return
         fn = query.ancestry if up else query.descendancy
         result = fn(S, node, depth=depth, relations=relations or None,
                     weights_only=weights_only, limit=limit)
         if as_json:
             _dump(serialize.lineage_json(S, result))
         else:
-            fanout = None if limit is not None or len(result.nodes) <= 2000 else 50
-            _echo_lines(render.iter_tree(S, result, sources=sources, fanout=fanout))
+            big = limit is None and len(result.nodes) > TREE_WHOLE_MAX + 1
+            _echo_lines(render.iter_tree(S, result, sources=sources,
+                                         fanout=TREE_FANOUT if big else None))
 
     return command
 
@@ -1129,8 +1143,10 @@ def push_cmd(ctx, endpoint, graph_iri, update, timeout, bulk, base):
     """Upload the knowledge graph to a SPARQL 1.1 server, replacing GRAPH there.
 
     Streams the RDF export (see 'lineage export rdf') of the local data
-    (--store, --data-dir) with the Graph Store HTTP Protocol; readers of the
-    graph see the old one or the new one, never a part. Credentials come from
+    (--store, --data-dir) with the Graph Store HTTP Protocol into a new version
+    of GRAPH, then moves the pointer <GRAPH> lineage:currentVersion to it in one
+    small update: readers of the graph see the old one or the new one, never a
+    part (docs/server.md). Credentials come from
     LINEAGE_ENDPOINT_USER and LINEAGE_ENDPOINT_PASSWORD, or
     LINEAGE_ENDPOINT_TOKEN, or ~/.netrc; never from the command line. Exit 1
     when the server is down, refuses or answers with an error.
@@ -1156,6 +1172,10 @@ def push_cmd(ctx, endpoint, graph_iri, update, timeout, bulk, base):
 
     how = ("swapped in atomically" if result.atomic
            else "bulk-loaded" if bulk else "replaced with one PUT")
+    if result.version:
+        how += f" as version <{result.version}>"
+        if result.dropped:
+            how += f"; {len(result.dropped)} older version(s) deleted"
     click.echo(f"Pushed {result.records:,} records ({result.triples:,} triples, "
                f"{result.bytes / 1e6:,.1f} MB) to <{graph_iri}> on {redact(endpoint)} in "
                f"{result.seconds:.1f} s ({how}).")

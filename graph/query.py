@@ -309,6 +309,33 @@ def _walk(S: Store, node: str, up: bool, depth: int | None, kinds: tuple[str, ..
     return result
 
 
+def lineage_exceeds(S: Store, node: str, n: int, *, up: bool,
+                    kinds: tuple[str, ...]) -> bool:
+    """Whether the lineage of ``node`` holds more than ``n`` records besides it, found by a
+    walk that stops as soon as it knows (it reads at most ``n`` records' relations).
+
+    >>> S = example_store()
+    >>> lineage_exceeds(S, "alpaca-7b", 2, up=True, kinds=relation_kinds())
+    True
+    >>> lineage_exceeds(S, "alpaca-7b", 2, up=False, kinds=relation_kinds())
+    False
+    """
+    seen = {node}
+    frontier = [node]
+    while frontier:
+        nxt = []
+        for current in frontier:
+            for e in (S.out_edges(current, kinds) if up else S.in_edges(current, kinds)):
+                other = e.target if up else e.source
+                if other not in seen:
+                    seen.add(other)
+                    nxt.append(other)
+                    if len(seen) > n + 1:
+                        return True
+        frontier = nxt
+    return False
+
+
 def ancestry(
     S: Store,
     node: str,

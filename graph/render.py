@@ -16,6 +16,8 @@ if TYPE_CHECKING:  # analytics imports this module; import its types for annotat
 __all__ = [
     "label",
     "tree",
+    "iter_tree",
+    "iter_big_tree",
     "paths_text",
     "card",
     "table",
@@ -87,37 +89,8 @@ def iter_tree(S: Store, result: Lineage, *, sources: bool = False,
     for e in result.edges:
         near = e.source if up else e.target
         children.setdefault(near, []).append(e)
-    yield label(S, result.root)
-    drawn = 1
-    shown = {result.root}
-
-    def walk(node: str, prefix: str, path: frozenset):
-        nonlocal drawn
-        kids = children.get(node, [])
-        more = 0
-        if fanout is not None and len(kids) > fanout:
-            kids, more = kids[:fanout], len(kids) - fanout
-        for i, e in enumerate(kids):
-            far = e.target if up else e.source
-            last = i == len(kids) - 1 and not more
-            branch = "└── " if last else "├── "
-            again = far in shown
-            suffix = "  (see above)" if again else ""
-            if far in path:
-                suffix = "  (cycle)"
-            yield printable(f"{prefix}{branch}{_hop(e, up)} ▸ {label(S, far)}{_via(S, e)}{suffix}")
-            drawn += 1
-            ext = "    " if last else "│   "
-            if sources:
-                for s in e.sources:
-                    yield printable(f"{prefix}{ext}    source: {source_text(S, s)}")
-            if not again and far not in path:
-                shown.add(far)
-                yield from walk(far, prefix + ext, path | {far})
-        if more:
-            yield f"{prefix}└── ... and {more:,} more (use --limit / --jsonl)"
-
-    yield from walk(result.root, "", frozenset({result.root}))
+    drawn = yield from _tree_lines(S, result.root, up, lambda n: children.get(n, []),
+                                   sources, fanout)
     if drawn == 1:
         what = "ancestors" if up else "descendants"
         yield f"(no {what} in the knowledge base)"
@@ -125,6 +98,66 @@ def iter_tree(S: Store, result: Lineage, *, sources: bool = False,
         more = f"{result.truncated:,}" if result.complete else f"at least {result.truncated:,}"
         yield (f"... {more} more records not shown (--limit); use --jsonl for the whole "
                "answer")
+
+
+def iter_big_tree(S: Store, root: str, *, up: bool, kinds: tuple[str, ...],
+                  fanout: int, sources: bool = False):
+    """The lines of :func:`iter_tree` for a lineage too big to hold (a hub of a million-
+    model store), each record's relations read from the store as the drawing reaches it:
+    what is held is what is drawn (at most ``fanout`` children a record), however big the
+    lineage. The same lines as the tree of the whole result, which has the same
+    children in the same order, with no depth limit."""
+    def children(node: str) -> list[Edge]:
+        return S.out_edges(node, kinds) if up else S.in_edges(node, kinds)
+
+    yield from _tree_lines(S, root, up, children, sources, fanout)
+
+
+def _tree_lines(S: Store, root: str, up: bool, children: Any, sources: bool,
+                fanout: int | None):
+    """Draw the tree below ``root``; returns (as a generator's value) the lines drawn."""
+    yield label(S, root)
+    drawn = 1
+    shown = {root}
+    # depth first, on an explicit stack (a chain of fine-tunes may be deeper than Python's
+    # recursion allows): each frame is (edges to draw, index, prefix, path, more)
+    stack: list[list[Any]] = []
+
+    def push(node: str, prefix: str, path: frozenset) -> None:
+        kids = children(node)
+        more = 0
+        if fanout is not None and len(kids) > fanout:
+            kids, more = kids[:fanout], len(kids) - fanout
+        stack.append([kids, 0, prefix, path, more])
+
+    push(root, "", frozenset({root}))
+    while stack:
+        frame = stack[-1]
+        kids, i, prefix, path, more = frame
+        if i >= len(kids):
+            stack.pop()
+            if more:
+                yield f"{prefix}└── ... and {more:,} more (use --limit / --jsonl)"
+            continue
+        frame[1] = i + 1
+        e = kids[i]
+        far = e.target if up else e.source
+        last = i == len(kids) - 1 and not more
+        branch = "└── " if last else "├── "
+        again = far in shown
+        suffix = "  (see above)" if again else ""
+        if far in path:
+            suffix = "  (cycle)"
+        yield printable(f"{prefix}{branch}{_hop(e, up)} ▸ {label(S, far)}{_via(S, e)}{suffix}")
+        drawn += 1
+        ext = "    " if last else "│   "
+        if sources:
+            for src in e.sources:
+                yield printable(f"{prefix}{ext}    source: {source_text(S, src)}")
+        if not again and far not in path:
+            shown.add(far)
+            push(far, prefix + ext, path | {far})
+    return drawn
 
 
 def cite(S: Store, document: str) -> str:

@@ -218,3 +218,28 @@ def test_text_fits_the_terminal_but_piped_output_is_never_cut(run, monkeypatch):
     assert len(fitted) == len(piped) and max(map(len, fitted)) <= 40
     assert any(line.endswith("…") for line in fitted)
     assert all(p.startswith(f[:-1]) for p, f in zip(piped, fitted, strict=True))
+
+
+@pytest.mark.parametrize("direction, name", [("descendants", "llama"), ("ancestry", "vicuna-13b"),
+                                             ("descendants", "text-davinci-003")])
+def test_a_big_tree_is_drawn_as_the_store_is_read(run, shipped_graph, monkeypatch, direction,
+                                                   name):
+    """Past TREE_WHOLE_MAX records a tree is drawn from the store record by record (memory
+    flat at a million models): the same lines as the tree of the whole result."""
+    import cli
+    from graph import query, render
+
+    monkeypatch.setattr(cli, "TREE_WHOLE_MAX", 3)
+    monkeypatch.setattr(cli, "TREE_FANOUT", 2)
+    up = direction == "ancestry"
+    whole = (query.ancestry if up else query.descendancy)(shipped_graph, name)
+    assert len(whole.nodes) > 4
+    expected = list(render.iter_tree(shipped_graph, whole, fanout=2))
+    assert any(line.endswith("more (use --limit / --jsonl)") for line in expected)
+    got = run(direction, name, data=None).output.splitlines()
+    assert got == expected
+    # with --depth, the whole result is walked and capped the same way
+    capped = run(direction, name, "--depth", "1", data=None).output.splitlines()
+    one = (query.ancestry if up else query.descendancy)(shipped_graph, name, depth=1)
+    assert capped == list(render.iter_tree(shipped_graph, one,
+                                           fanout=2 if len(one.nodes) > 4 else None))
