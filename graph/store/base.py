@@ -129,14 +129,7 @@ class Edge:
 
     def body(self) -> dict[str, Any]:
         """The evidence of the edge as JSON data (what a store keeps beside the ends)."""
-        out: dict[str, Any] = {"sources": [s.to_dict() for s in self.sources]}
-        for k in ("note", "date", "score", "metric", "setting"):
-            v = getattr(self, k)
-            if v is not None:
-                out[k] = v
-        if self.techniques:
-            out["techniques"] = list(self.techniques)
-        return out
+        return evidence_body(self)
 
     @classmethod
     def from_body(cls, source: str, target: str, relation: str, confidence: str, position: int,
@@ -149,6 +142,22 @@ class Edge:
             date=body.get("date"), score=body.get("score"), metric=body.get("metric"),
             setting=body.get("setting"), key=f"{relation}:{position}",
         )
+
+
+def evidence_body(rel: Any) -> dict[str, Any]:
+    """The evidence of an :class:`Edge` or of a validated relation (the same fields) as
+    JSON data: its sources without empty keys, then the relation's own details."""
+    out: dict[str, Any] = {"sources": [
+        {"document": s.document, **{k: v for k in ("quote", "locator", "field", "translation")
+                                    if (v := getattr(s, k)) is not None}}
+        for s in rel.sources]}
+    for k in ("note", "date", "score", "metric", "setting"):
+        v = getattr(rel, k)
+        if v is not None:
+            out[k] = v
+    if rel.techniques:
+        out["techniques"] = list(rel.techniques)
+    return out
 
 
 def label_scores(items: Iterable[tuple[str, Iterable[str]]], key: str) -> dict[str, int]:

@@ -33,7 +33,7 @@ from lineage.errors import LineageError
 from lineage.names import close_matches, normalize, record_labels
 from lineage.vocab import LINEAGE_RELATIONS, RELATION_CATEGORY, SEED_DOCUMENT_GLOB
 
-from .base import Edge, Node, Store, date_in_bound, describing, next_frontier
+from .base import Edge, Node, Store, date_in_bound, describing, evidence_body, next_frontier
 from .memory import record_node
 
 __all__ = ["SQLiteStore", "SCHEMA_VERSION", "StoreError", "build_store", "update_store",
@@ -565,27 +565,12 @@ def _record_row(rec: Any, origin: tuple[str, int | None] | None) -> tuple:
             origin[0] if origin else None, origin[1] if origin else None)
 
 
-def _edge_body(rel: Any) -> dict[str, Any]:
-    """``relation_edge(...).body()`` of a validated relation, without making the edge."""
-    out: dict[str, Any] = {"sources": [
-        {"document": s.document, **{k: v for k in ("quote", "locator", "field", "translation")
-                                    if (v := getattr(s, k)) is not None}}
-        for s in rel.sources]}
-    for k in ("note", "date", "score", "metric", "setting"):
-        v = getattr(rel, k)
-        if v is not None:
-            out[k] = v
-    if rel.techniques:
-        out["techniques"] = list(rel.techniques)
-    return out
-
-
 def _edge_rows(rec: Any, known: Callable[[str], bool]) -> Iterator[tuple]:
     for k, rel in enumerate(rec.relations):
         if not known(rel.target):
             continue
         yield (rec.id, rel.target, rel.relation, k, rel.confidence, rel.date,
-               _JSON(_edge_body(rel)))
+               _JSON(evidence_body(rel)))
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
