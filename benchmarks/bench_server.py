@@ -6,8 +6,11 @@ For each size it builds a Hub-shaped store (benchmarks/hubgen.py), starts an
 Oxigraph server (the ``server`` extra) with its database on disk, and times fresh
 processes of the CLI:
 
-* ``lineage --store hub.db push --endpoint .../store``: seconds and the peak
-  resident memory of our process (``wait4``), and the server's database size;
+* ``lineage --store hub.db push --endpoint .../store`` (the versioned swap, or
+  ``--bulk``): seconds and the peak resident memory of our process (``wait4``),
+  the server's peak memory, and its database size; then, as ``lineage serve``
+  does, the server is stopped, its database compacted (``oxigraph optimize``,
+  timed) and started again read-only;
 * single-model ``ancestry`` (the deepest leaf) and hub ``descendants`` (the
   biggest base model, ``--jsonl``) through the server (``--endpoint``) and from
   the embedded store, as the ratio server / embedded measured in the same run;
@@ -24,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -87,8 +91,35 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_ready(proc, url)
+            peak = [0]
+            watching = threading.Event()
+
+            def watch(pid: int = proc.pid, peak: list[int] = peak,  # the server's memory
+                      watching: threading.Event = watching) -> None:
+                while not watching.is_set():
+                    try:
+                        with open(f"/proc/{pid}/status") as f:
+                            kb = int(f.read().split("VmRSS:")[1].split()[0])
+                        peak[0] = max(peak[0], kb // 1024)
+                    except (OSError, IndexError, ValueError):
+                        pass
+                    time.sleep(0.5)
+
+            watcher = threading.Thread(target=watch, daemon=True)
+            watcher.start()
             t_push, mem_push = run([*LINEAGE, "--store", str(db), "push", "--endpoint",
-                                    f"{url}/store", *(["--bulk"] if a.bulk else [])])
+                                    f"{url}/store", "--timeout", "3600",
+                                    *(["--bulk"] if a.bulk else [])])
+            watching.set()
+            watcher.join()
+            mem_server = peak[0]
+            _stop(proc)
+            t = time.perf_counter()
+            subprocess.run([oxigraph_binary(), "optimize", "--location", str(location)],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            t_opt = time.perf_counter() - t
+            proc = _start(oxigraph_binary(), True, location, "127.0.0.1", port, None)
+            _wait_ready(proc, url)
             remote = [*LINEAGE, "--endpoint", f"{url}/query"]
             local = [*LINEAGE, "--store", str(db)]
             leaf = ["ancestry", marks["leaf"], "--json"]
@@ -101,23 +132,25 @@ def main() -> None:
         finally:
             _stop(proc)
         size = du(location)
-        rows.append((n, t_push, mem_push, size, t_leaf_l, t_leaf_r, t_hub_l, t_hub_r, m_hub_r))
+        rows.append((n, t_push, mem_push, size, t_leaf_l, t_leaf_r, t_hub_l, t_hub_r, m_hub_r,
+                     mem_server, t_opt))
         print(f"\n{n:,} models (leaf {marks['leaf']} at depth {marks['leaf_depth']}, "
               f"hub {marks['hub']}):")
-        how = "push --bulk" if a.bulk else "push (atomic)"
+        how = "push --bulk" if a.bulk else "push (versioned swap)"
         print(f"  {how + ':':22}{t_push:8.2f} s = {t_push / base:7.1f} x baseline; "
-              f"peak memory of lineage {mem_push} MB; server database {size} MB")
+              f"peak memory of lineage {mem_push} MB, of the server {mem_server} MB; "
+              f"server database {size} MB (optimize {t_opt:.1f} s)")
         print(f"  ancestry (leaf):      embedded {t_leaf_l:.3f} s, server {t_leaf_r:.3f} s "
               f"= {t_leaf_r / t_leaf_l:.2f} x embedded ({t_leaf_r / base:.1f} x baseline)")
         print(f"  descendants (hub):    embedded {t_hub_l:.3f} s, server {t_hub_r:.3f} s "
               f"= {t_hub_r / t_hub_l:.2f} x embedded ({t_hub_r / base:.1f} x baseline; "
               f"peak memory {m_hub_r} MB)")
-    print("\n| models | push s (x baseline) | push peak MB | server DB MB | ancestry server/"
-          "embedded | descendants server/embedded |")
+    print("\n| models | push s (x baseline) | push peak MB (lineage / server) | server DB MB "
+          "| ancestry server/embedded | descendants --jsonl server/embedded |")
     print("|---|---|---|---|---|---|")
-    for n, tp, mp, sz, la, lr, ha, hr, _ in rows:
-        print(f"| {n:,} | {tp:.1f} ({tp / base:.0f}x) | {mp} | {sz} | {lr / la:.2f} "
-              f"({lr:.2f} s vs {la:.2f} s) | {hr / ha:.2f} ({hr:.2f} s vs {ha:.2f} s) |")
+    for n, tp, mp, sz, la, lr, ha, hr, _, ms, _ in rows:
+        print(f"| {n:,} | {tp:.1f} ({tp / base:.0f}x) | {mp} / {ms} | {sz} | {lr / la:.1f} "
+              f"({lr:.2f} s vs {la:.2f} s) | {hr / ha:.1f} ({hr:.2f} s vs {ha:.2f} s) |")
     if not a.dir:
         shutil.rmtree(work, ignore_errors=True)
 

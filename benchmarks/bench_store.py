@@ -124,6 +124,9 @@ def main() -> None:
     ap.add_argument("--dir", default=None, help="where to build the stores (default: a temp dir)")
     ap.add_argument("--reuse", action="store_true",
                     help="reuse stores already built in --dir (skips the build row)")
+    ap.add_argument("--formats", nargs="*", choices=("turtle", "jsonld"),
+                    default=["turtle", "jsonld"],
+                    help="streamed exports timed besides N-Triples (none: only N-Triples)")
     a = ap.parse_args()
     work = Path(a.dir or tempfile.mkdtemp(prefix="lineage-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -208,7 +211,7 @@ def main() -> None:
                      f"{triples / secs / rdflib_tps:.2f}x", "-", ">= 5x"))
         print(f"  {size:>9} {'  ... vs rdflib serializer':<44} {triples / secs / rdflib_tps:.2f}x",
               flush=True)
-        for fmt in ("turtle", "jsonld"):
+        for fmt in a.formats:
             out = work / f"hub-{n}.{fmt}"
             secs, mb = run(LINEAGE + ["--store", str(path), "export", "rdf", "--format", fmt,
                                       "-o", str(out)], env=env)

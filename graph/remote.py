@@ -44,6 +44,16 @@ ENV_USER, ENV_PASSWORD, ENV_TOKEN = ("LINEAGE_ENDPOINT_USER", "LINEAGE_ENDPOINT_
 ENV_ALLOW_HTTP = "LINEAGE_ENDPOINT_ALLOW_HTTP"
 
 DEFAULT_GRAPH = "https://w3id.org/llm-lineage/graph"
+
+_VOCAB = "https://w3id.org/llm-lineage/vocab#"
+CURRENT_VERSION = _VOCAB + "currentVersion"
+"""``<GRAPH> lineage:currentVersion <GRAPH/v/...>`` in ``<GRAPH>``: the named graph that
+holds the current version of GRAPH (written by ``lineage push``, see
+:mod:`graph.server`)."""
+PREVIOUS_VERSION = _VOCAB + "previousVersion"
+LOAD_STARTED = _VOCAB + "loadStarted"
+LOADED = _VOCAB + "loaded"
+ABANDONED = _VOCAB + "abandoned"  # a push failed while loading this version
 """The named graph ``lineage push`` replaces and the query commands read by default."""
 
 _UNSAFE = re.compile(r"[\x00-\x20<>\"{}|\\^`\x7f]")
@@ -440,6 +450,26 @@ def _term(t: dict[str, str]) -> Any:
     return Literal(t["value"], lang=t.get("xml:lang"), datatype=URIRef(dt) if dt else None)
 
 
+def resolve_graph(ep: Endpoint) -> str:
+    """Point ``ep`` at the current version of its graph and return that graph's IRI.
+
+    ``lineage push`` loads each version into a graph of its own and then moves one
+    pointer triple, ``<GRAPH> lineage:currentVersion <VERSION>``, kept in ``<GRAPH>``
+    (see :mod:`graph.server`); a reader resolves it once and reads that version,
+    which stays whole until the push after next. A graph without a pointer is read
+    as it is."""
+    if ep.graph is None:
+        return ""
+    rows = list(ep.select(f"SELECT ?v WHERE {{ <{ep.graph}> <{CURRENT_VERSION}> ?v }} "
+                          "LIMIT 1"))
+    if rows:
+        try:
+            ep.graph = check_graph_iri(rows[0]["v"])
+        except EndpointError:
+            pass  # not one of ours: read the graph itself
+    return ep.graph
+
+
 def remote_sparql(url: str, query: str, *, graph: str | None = None, base: str | None = None,
                   timeout: float | None = 30.0, max_rows: int | None = 10_000) -> Any:
     """Run a read-only query on the server at ``url`` over ``graph``; a
@@ -467,6 +497,7 @@ def remote_sparql(url: str, query: str, *, graph: str | None = None, base: str |
     ep = Endpoint(url, graph=graph or DEFAULT_GRAPH, timeout=timeout or 24 * 3600.0)
     cap = None if max_rows is None else max(1 << 20, (max_rows + 1) * 4096)
     try:
+        resolve_graph(ep)
         if kind == "graph":
             data = ep.construct(text, max_bytes=cap)
             g = rdflib.Graph(bind_namespaces="none")

@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from graph.remote import Endpoint, EndpointError
+from graph.remote import CURRENT_VERSION, Endpoint, EndpointError, resolve_graph
 from graph.server import _free_port, _start, _stop, _wait_ready, oxigraph_binary, push
 
 from .conftest import ROOT, TINY
@@ -47,8 +47,10 @@ def remote(url: str, graph: str, *args: str):
 
 
 def count(url: str, graph: str) -> int:
+    """The triples of the graph's current version, found as every reader finds it."""
     ep = Endpoint(f"{url}/query", graph=graph)
     try:
+        resolve_graph(ep)
         return int(next(ep.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))["n"])
     finally:
         ep.close()
@@ -152,7 +154,10 @@ def test_names_are_looked_up_on_the_server_in_a_large_graph(oxigraph_server,
     ["ancestry", "Alpaca", "--depth", "1", "--json"], ["descendants", "LLaMA", "--json"],
     ["descendants", "LLaMA", "--depth", "2", "--relation", "finetune"],
     ["descendants", "text-davinci-003", "--jsonl"], ["show", "Vicuna"],
-    ["common", "Alpaca", "Vicuna", "--json"], ["license", "Alpaca"]], ids=" ".join)
+    ["common", "Alpaca", "Vicuna", "--json"], ["license", "Alpaca"],
+    # relations with notes, dates and techniques in their order; the whole walk as lines
+    ["ancestry", "ChatGPT", "--json"], ["descendants", "LLaMA", "--jsonl"],
+    ["descendants", "alpaca-data", "--relation", "trained_on", "--json"]], ids=" ".join)
 def test_closures_by_property_paths_in_a_large_graph(oxigraph_server, shipped_graph_iri,
                                                      monkeypatch, args):
     """Above SMALL_GRAPH records a closure is a property path on the server (its records
@@ -214,8 +219,13 @@ def test_re_push_replaces_the_graph(oxigraph_server, analytics_graph_iri, tmp_pa
 
 def test_readers_see_a_whole_graph_during_a_push(oxigraph_server):
     """Readers counting the graph's triples while it is replaced again and again see the
-    old count or the new one, never a part (and no staging graph is left behind)."""
+    old count or the new one, never a part: a plain SPARQL query that follows the
+    version pointer (as docs/server.md shows), and the store a query command opens.
+    Only the current and the previous versions are left, and ``<GRAPH>`` holds nothing
+    but the pointers."""
+    from graph.server import prune
     from graph.store import open_store
+    from graph.store.endpoint import EndpointStore
 
     url = oxigraph_server
     graph = "urn:lineage:test:swap"
@@ -223,35 +233,124 @@ def test_readers_see_a_whole_graph_during_a_push(oxigraph_server):
     big = open_store([ANALYTICS], shipped=False, store=":memory:")
     push(small, f"{url}/store", graph=graph)
     n_small = count(url, graph)
+    r_small = len(EndpointStore(f"{url}/query", graph=graph))
     push(big, f"{url}/store", graph=graph)
     n_big = count(url, graph)
-    assert n_small == 585 and n_big > 2 * n_small
+    r_big = len(EndpointStore(f"{url}/query", graph=graph))
+    assert n_small == 585 and n_big > 2 * n_small and r_big > r_small == 22
     seen: list[int] = []
+    records: list[int] = []
     stop = threading.Event()
+    one_query = (f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ <{graph}> "
+                 f"<{CURRENT_VERSION}> ?v }} GRAPH ?v {{ ?s ?p ?o }} }}")
 
     def reader() -> None:
-        ep = Endpoint(f"{url}/query", graph=graph)
+        ep = Endpoint(f"{url}/query")
         while not stop.is_set():
-            seen.append(int(next(ep.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))["n"]))
+            seen.append(int(next(ep.select(one_query))["n"]))
             time.sleep(0.002)
         ep.close()
 
+    def store_reader() -> None:
+        while not stop.is_set():
+            S = EndpointStore(f"{url}/query", graph=graph)
+            records.append(len(S))
+            S.close()
+
     threads = [threading.Thread(target=reader) for _ in range(2)]
+    threads.append(threading.Thread(target=store_reader))
     for t in threads:
         t.start()
     try:
-        for S in (small, big) * 4:
-            push(S, f"{url}/store", graph=graph)
+        results = [push(S, f"{url}/store", graph=graph) for S in (small, big) * 4]
     finally:
         stop.set()
         for t in threads:
             t.join()
-    assert len(seen) > 20
+    assert len(seen) > 20 and len(records) > 5
     assert set(seen) == {n_small, n_big}
+    assert set(records) == {r_small, r_big}
+    assert all(r.atomic and r.version and r.version.startswith(f"{graph}/v/") for r in results)
+    assert [len(r.dropped) for r in results] == [1] * 8, [r.dropped for r in results]  # the one before the previous
     ep = Endpoint(f"{url}/query")
     graphs = {r["g"] for r in ep.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")}
-    assert graph in graphs
+    assert {g for g in graphs if g.startswith(graph)} == {
+        graph, results[-1].version, results[-2].version}
     assert not any(g.startswith("urn:lineage:staging:") for g in graphs)
+    # <GRAPH>: the two pointers, and when each kept version started and finished loading
+    assert int(next(ep.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> "
+                              "{ ?s ?p ?o } }"))["n"]) == 6
+    assert prune(Endpoint(f"{url}/query"), Endpoint(f"{url}/update"), graph) == ()
+
+
+def test_a_versioned_push_over_a_plain_upload_and_old_versions_in_batches(
+        oxigraph_server, monkeypatch):
+    """A graph uploaded by a plain PUT is taken over: readers follow the pointer at once,
+    and what the graph held is deleted a batch at a time (as old versions are)."""
+    import graph.server as server
+    from graph.store import open_store
+
+    url = oxigraph_server
+    graph = "urn:lineage:test:takeover"
+    tiny = open_store([TINY], shipped=False, store=":memory:")
+    plain = push(tiny, f"{url}/store", graph=graph, update="")
+    assert not plain.atomic and plain.version is None and count(url, graph) == 585
+    monkeypatch.setattr(server, "DELETE_BATCH", 100)
+    requests = []
+    real = Endpoint.update
+    monkeypatch.setattr(Endpoint, "update",
+                        lambda self, text, **kw: (requests.append(text), real(self, text, **kw)))
+    first = push(open_store([ANALYTICS], shipped=False, store=":memory:"), f"{url}/store",
+                 graph=graph)
+    n = count(url, graph)
+    assert first.version and n > 585 and first.triples == n
+    # 585 triples of the plain upload, at most 100 per update
+    assert sum("LIMIT 100 " in t for t in requests) == 6
+    for S in (tiny, tiny):
+        push(S, f"{url}/store", graph=graph)
+    assert count(url, graph) == 585
+    ep = Endpoint(f"{url}/query")
+    assert not list(ep.select(f"SELECT ?s WHERE {{ GRAPH <{first.version}> {{ ?s ?p ?o }} }} "
+                              "LIMIT 1"))  # the first version, deleted in batches
+    r = remote(url, graph, "ancestry", "Vicuna")
+    assert r.exit_code == 0 and r.stdout == local(TINY, "ancestry", "Vicuna").stdout
+    r = remote(url, graph, "sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+               "--format", "csv")
+    assert r.exit_code == 0 and r.stdout.split() == ["n", "585"]  # the current version
+
+
+def test_a_push_that_fails_while_loading_changes_nothing_readers_see(oxigraph_server,
+                                                                      monkeypatch):
+    """The export breaks off mid-way: the pointer stays (readers see the old graph); the
+    version is marked abandoned and the next push deletes it."""
+    from graph import rdf
+    from graph.remote import ABANDONED
+    from graph.store import open_store
+
+    url = oxigraph_server
+    graph = "urn:lineage:test:failed"
+    tiny = open_store([TINY], shipped=False, store=":memory:")
+    push(tiny, f"{url}/store", graph=graph)
+    real = rdf.iter_ntriples
+
+    def broken(*args, **kw):
+        for i, chunk in enumerate(real(*args, **kw)):
+            if i == 5:
+                raise RuntimeError("the export broke off")
+            yield chunk
+
+    monkeypatch.setattr(rdf, "iter_ntriples", broken)
+    with pytest.raises(RuntimeError, match="broke off"):
+        push(open_store([ANALYTICS], shipped=False, store=":memory:"), f"{url}/store",
+             graph=graph)
+    monkeypatch.setattr(rdf, "iter_ntriples", real)
+    assert count(url, graph) == 585
+    ep = Endpoint(f"{url}/query")
+    abandoned = [r["v"] for r in ep.select(
+        f"SELECT ?v WHERE {{ GRAPH <{graph}> {{ ?v <{ABANDONED}> ?t }} }}")]
+    assert len(abandoned) == 1
+    assert push(tiny, f"{url}/store", graph=graph).dropped == (abandoned[0],)
+    assert count(url, graph) == 585
 
 
 # --- failures -----------------------------------------------------------------------
@@ -284,7 +383,7 @@ def test_a_stopped_server_gives_one_line_and_exit_1(own_server):
         assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.output
 
 
-def test_a_server_stopped_in_the_middle_of_a_push(own_server):
+def test_a_server_stopped_in_the_middle_of_a_push(own_server, monkeypatch):
     """The upload fails with one line; the graph on disk keeps the old version."""
     from graph.store import open_store
 
@@ -294,17 +393,21 @@ def test_a_server_stopped_in_the_middle_of_a_push(own_server):
     S = open_store()
     from graph import rdf
 
-    def chunks():
-        for i, chunk in enumerate(rdf.iter_ntriples(S)):
+    real = rdf.iter_ntriples
+
+    def cut(*args, **kw):
+        for i, chunk in enumerate(real(*args, **kw)):
             if i == 100:
                 _stop(proc)  # the server goes away mid-upload
             yield chunk
 
+    monkeypatch.setattr(rdf, "iter_ntriples", cut)
     with pytest.raises(EndpointError, match="cannot reach the SPARQL server"):
-        Endpoint(f"{url}/store").put_graph("urn:lineage:staging:x", chunks())
+        push(S, f"{url}/store", graph=graph)  # (a push whose upload the server cuts off)
     out = subprocess.run([oxigraph_binary(), "query", "--location", proc.args[3],
                           "--query", f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> "
-                          "{ ?s ?p ?o } }", "--results-format", "csv"],
+                          f"{{ <{graph}> <{CURRENT_VERSION}> ?v }} GRAPH ?v {{ ?s ?p ?o }} }}",
+                          "--results-format", "csv"],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[-1] == "585"
@@ -325,7 +428,7 @@ def test_an_error_answer_and_a_read_only_server(tmp_path):
         _wait_ready(proc, url)
         r = local(TINY, "push", "--endpoint", f"{url}/store", "--graph", "urn:lineage:test:ro")
         assert r.exit_code == 1
-        assert r.stderr.startswith(f"Error: {url}/store refused the request (HTTP 403")
+        assert r.stderr.startswith(f"Error: {url}/update refused the request (HTTP 403")
         assert remote(url, "urn:lineage:test:ro", "show", "Vicuna").exit_code == 0
         r = remote(url, "urn:lineage:test:nothing", "show", "Vicuna")
         assert r.exit_code == 1 and "holds no lineage records" in r.stderr
@@ -520,8 +623,9 @@ def test_serve_prints_the_urls_answers_and_stops_cleanly(tmp_path, how):
     assert out.rstrip().endswith(f"Stopped. The data stays in {db}.")
     # the data directory is consistent: another server opens it and finds the whole graph
     got = subprocess.run([oxigraph_binary(), "query", "--location", str(db), "--query",
-                          "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/llm-lineage/"
-                          "graph> { ?s ?p ?o } }", "--results-format", "csv"],
+                          "PREFIX lineage: <https://w3id.org/llm-lineage/vocab#>\n"
+                          "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?g lineage:currentVersion "
+                          "?v } GRAPH ?v { ?s ?p ?o } }", "--results-format", "csv"],
                          capture_output=True, text=True, timeout=60)
     assert got.returncode == 0 and got.stdout.split()[-1] == "585"
 

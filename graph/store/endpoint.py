@@ -9,9 +9,10 @@ read back into the same values the embedded stores give:
   relation nodes (kind, confidence, index, sources, techniques, score);
 * a closure (``ancestry``, ``descendants``) is a property path over the direct
   triples (``prov:wasDerivedFrom``, ``lineage:influencedBy`` ... ``*``, or a
-  bounded ``p?/p?`` for ``--depth``), and the relations and records of the
-  closure come in two queries, not one request per hop; the breadth-first order
-  is then rebuilt here exactly as the generic walk makes it;
+  bounded ``p?/p?`` for ``--depth``), and the relations and records of a whole
+  closure come in four queries sent at once, each starting from the path (see
+  :meth:`EndpointStore._closure_edges`), not one request per hop; the
+  breadth-first order is then rebuilt here exactly as the generic walk makes it;
 * a full record (``show``) is the record's part of the graph (a ``CONSTRUCT``),
   read by the same importer as ``lineage import rdf``.
 
@@ -209,6 +210,9 @@ class EndpointStore(Store):
         if self._checked:
             return
         self._checked = True
+        from graph.remote import resolve_graph
+
+        resolve_graph(self.endpoint)  # the current version, when pushed as versions
         if not self.endpoint.ask(_PROLOGUE + "ASK { ?r dcterms:identifier ?id }"):
             from graph.remote import EndpointError
 
@@ -234,10 +238,14 @@ class EndpointStore(Store):
             f"?x ?p ?o . FILTER(?p IN ({lists}))\n"
             "?o rdf:rest* ?cell . ?cell rdf:first ?first ; rdf:rest ?rest\n}"]
 
-    def _read_nodes(self, bind: str) -> dict[str, Node]:
+    def _read_nodes(self, bind: str, rows: list[dict[str, str]] | None = None
+                    ) -> dict[str, Node]:
+        """The records ``bind`` binds to ``?x`` (or those of ``rows``, already read as
+        :meth:`_node_queries` gives them), kept and returned as nodes."""
         v = self.v
         recs: dict[str, dict[str, Any]] = {}
-        rows = [row for q in self._node_queries(bind) for row in self._select(q)]
+        if rows is None:
+            rows = [row for q in self._node_queries(bind) for row in self._select(q)]
         for row in rows:
             r = recs.setdefault(row["id"], {"types": [], "aliases": [], "hubs": [],
                                             "cells": {}, "heads": {}})
@@ -534,10 +542,160 @@ class EndpointStore(Store):
                 out.append(r["id"])
         return out
 
+    def _parallel(self, queries: Sequence[str]) -> list[list[dict[str, str]]]:
+        """The rows of several SELECTs, sent at once on their own connections (a server
+        answers them side by side while the first answers are read here)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from graph.remote import Endpoint
+
+        self._check_graph()
+        if len(queries) < 2:
+            return [self._select(q) for q in queries]
+        ep = self.endpoint
+
+        def one(q: str) -> list[dict[str, str]]:
+            e = Endpoint(ep.url, graph=ep.graph, timeout=ep.timeout)
+            try:
+                return list(e.select(_PROLOGUE + q))
+            finally:
+                e.close()
+
+        with ThreadPoolExecutor(len(queries)) as pool:
+            return list(pool.map(one, queries))
+
+    def _closure_edges(self, rid: str, up: bool, path: str,
+                       kinds: Sequence[str]) -> list[Edge]:
+        """Every relation of ``kinds`` between the records of the closure of ``rid`` (any
+        depth), and those records (kept as nodes), in four queries sent at once.
+
+        The closure is a property path inside each query's one basic graph pattern
+        (no subquery, no ``VALUES``, no ``OPTIONAL``): a server then walks from the
+        root and joins each reached record's own triples, instead of evaluating a part
+        apart (every triple of a predicate) and joining afterwards. Records come back
+        by their identifiers and relations by (source id, index), short literals a
+        server writes cheaply, where IRIs cost it a lookup each; fields a record or
+        source may lack are rows of their own (``?p ?o``), not ``OPTIONAL``. What a few
+        relations have (techniques, metrics) and lists of a few records are read
+        afterwards for those alone."""
+        v = self.v
+        rdf = v.rdf
+        ID = _iri(v.ID)
+        near = "?s" if up else "?t"  # the closure's end of each relation
+        closure = f"?root {ID} {_lit(rid)} .\n" + (
+            f"?root {path}* ?s .\n" if up else f"?t {path}* ?root .\n")
+        qs = list(dict.fromkeys(v.qualifier(k) for k in kinds))
+        links = "|".join(_iri(q.link) for q in qs)
+        targets = "|".join(sorted({_iri(q.target) for q in qs}))
+        rel = closure + (f"?s ({links}) ?q . ?q ({targets}) ?t .\n" if up
+                         else f"?q ({targets}) ?t . ?s ({links}) ?q .\n")
+        kind_in = ", ".join(_iri(v.kind_iri[k]) for k in kinds)
+        classes = ", ".join(_iri(c) for c in v.type_by_class)
+        fields = ", ".join(_iri(p) for p in (v.NAME, v.ALIAS, v.DATE, v.WEIGHTS, v.HUB,
+                                             v.ALIAS_ORDER, v.HUB_ORDER))
+        rare = {rdf.P_NOTE: "note", rdf.P_DATE: "date", rdf.L_SETTING: "setting",
+                rdf.L_TECHNIQUE: "extra", rdf.L_TECH_ORDER: "extra", rdf.F_EVAL_METRICS: "extra"}
+        keys = {rdf.L_DOCUMENT: "document", rdf.L_QUOTE: "quote", rdf.L_LOCATOR: "locator",
+                rdf.L_FIELD: "field"}
+        if getattr(rdf, "L_TRANSLATION", None):
+            keys[rdf.L_TRANSLATION] = "translation"
+        node_rows, rel_rows, rare_rows, src_rows = self._parallel([
+            # the records: each one's triples of the summary's predicates
+            f"SELECT ?id ?p ?o WHERE {{\n{closure}{near} {ID} ?id . {near} ?p ?o .\n"
+            f"FILTER(?p IN ({fields}) || (?p = rdf:type && ?o IN ({classes})))\n}}",
+            # the relations: one row each, what every relation has
+            f"SELECT ?sid ?tid ?kind ?conf ?pos WHERE {{\n{rel}?s {ID} ?sid . ?t {ID} ?tid .\n"
+            f"?q lineage:relationKind ?kind . FILTER(?kind IN ({kind_in}))\n"
+            f"?q {_iri(rdf.L_CONF)} ?conf ; {_iri(rdf.L_INDEX)} ?pos\n}}",
+            # what few relations have
+            f"SELECT ?sid ?pos ?q ?p ?o WHERE {{\n{rel}?q ?p ?o . "
+            f"FILTER(?p IN ({', '.join(map(_iri, rare))}))\n?q {_iri(rdf.L_INDEX)} ?pos . "
+            f"?s {ID} ?sid\n}}",
+            # their sources: a row for each field of each source
+            f"SELECT ?sid ?pos ?j ?p ?o WHERE {{\n{rel}?s {ID} ?sid .\n"
+            f"?q {_iri(rdf.L_INDEX)} ?pos ; "
+            f"{_iri(rdf.L_HAS_SOURCE)} ?sn .\n?sn {_iri(rdf.L_INDEX)} ?j . ?sn ?p ?o . "
+            f"FILTER(?p IN ({', '.join(map(_iri, keys))}))\n}}"])
+        # the records
+        listed = sorted({r["id"] for r in node_rows if r["p"] in (v.ALIAS_ORDER, v.HUB_ORDER)})
+        rows = [r for r in node_rows if r["p"] not in (v.ALIAS_ORDER, v.HUB_ORDER)]
+        rows += [{"id": i, "p": v.ID, "o": i} for i in {r["id"] for r in node_rows}]
+        for i in range(0, len(listed), 2000):
+            rows += self._select(self._node_queries(self._values("xid", listed[i:i + 2000]) +
+                                                    f"?x {ID} ?xid .\n")[1])
+        self._read_nodes("", rows)
+        # the relations, by their source record and index
+        rels: dict[tuple[str, str], dict[str, Any]] = {
+            (r["sid"], r["pos"]): r for r in rel_rows}
+        extra_q: dict[tuple[str, str], str] = {}
+        for r in rare_rows:
+            d = rels.get((r["sid"], r["pos"]))
+            if d is not None:
+                field = rare[r["p"]]
+                if field == "extra":
+                    extra_q[(r["sid"], r["pos"])] = r["q"]
+                else:
+                    d[field] = r["o"]
+        sources: dict[tuple[str, str], dict[int, dict[str, str]]] = {}
+        for r in src_rows:
+            sources.setdefault((r["sid"], r["pos"]), {}).setdefault(
+                int(r["j"]), {})[keys[r["p"]]] = r["o"]
+        # the records at the other end of a relation, if the path missed one
+        self._fetch(e for d in rels.values() for e in (d["sid"], d["tid"]))
+        extra = self._relation_extras(sorted(set(extra_q.values())))
+        out = []
+        for key, d in rels.items():
+            kind = v.kind_by_iri.get(d["kind"])
+            conf = v.conf_by_iri.get(d["conf"])
+            if (kind is None or conf is None or d["sid"] not in self._nodes
+                    or d["tid"] not in self._nodes):
+                continue
+            srcs = sorted(sources.get(key, {}).items())
+            ex = extra.get(extra_q.get(key, ""), {})
+            score = ex.get("score")
+            out.append(Edge(
+                source=d["sid"], target=d["tid"], relation=kind, category=category(kind),
+                confidence=conf,
+                sources=tuple(Source.from_dict(s) for _, s in srcs if "document" in s),
+                note=d.get("note"), techniques=ex.get("techniques", ()), date=d.get("date"),
+                score=None if score is None else float(score), metric=ex.get("metric"),
+                setting=d.get("setting"), key=f"{kind}:{int(d['pos'])}"))
+        return out
+
+    def _relation_extras(self, qs: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Techniques (in their order) and the evaluation score of the relation nodes
+        ``qs`` (few have them), a chunk of nodes a query."""
+        v = self.v
+        rdf = v.rdf
+        out: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(qs), 1000):
+            bind = f"VALUES ?q {{ {' '.join(_iri(q) for q in qs[i:i + 1000])} }}\n"
+            techs: dict[str, dict[str, str]] = {}
+            heads: dict[str, str] = {}
+            cells: dict[str, tuple[str, str]] = {}
+            for r in self._select(f"SELECT ?q ?tech ?techid WHERE {{\n{bind}"
+                                  f"?q {_iri(rdf.L_TECHNIQUE)} ?tech . "
+                                  f"?tech {_iri(v.ID)} ?techid }}"):
+                techs.setdefault(r["q"], {})[r["tech"]] = r["techid"]
+            for r in self._select(f"SELECT ?q ?head ?cell ?first ?rest WHERE {{\n{bind}"
+                                  f"?q {_iri(rdf.L_TECH_ORDER)} ?head . ?head rdf:rest* ?cell "
+                                  ". ?cell rdf:first ?first ; rdf:rest ?rest }"):
+                heads[r["q"]] = r["head"]
+                cells[r["cell"]] = (r["first"], r["rest"])
+            for r in self._select(f"SELECT ?q ?p ?o WHERE {{\n{bind}"
+                                  f"?q {_iri(rdf.F_EVAL_METRICS)} ?res . ?res ?p ?o . "
+                                  f"FILTER(?p IN ({_iri(rdf.S_NAME)}, {_iri(rdf.S_VALUE)})) }}"):
+                out.setdefault(r["q"], {})[
+                    "metric" if r["p"] == rdf.S_NAME else "score"] = r["o"]
+            for q, by_iri in techs.items():
+                order = _ordered(list(by_iri), heads.get(q), cells)
+                out.setdefault(q, {})["techniques"] = tuple(by_iri[t] for t in order)
+        return out
+
     def closure_levels(self, rid: str, up: bool, kinds: Sequence[str],
                        depth: int | None) -> Iterator[list[Edge]]:
         """The breadth-first walk of :func:`graph.query.ancestry`, level by level, from
-        two queries: the relations of the closure (a property path over a superset of
+        a few queries: the relations of the closure (a property path over a superset of
         ``kinds``), and its records; the exact walk is then made here."""
         kinds = tuple(dict.fromkeys(kinds))
         if depth == 0:
@@ -558,16 +716,19 @@ class EndpointStore(Store):
                 level += 1
             return
         path = self.v.path(kinds)
-        edge_depth = None if depth is None else (depth - 1 if up else depth)
-        # the closure by a property path (one query each for the records whose relations are
-        # followed and for the records reached), then their relations and records by id
-        near = self._closure_ids(rid, up, path, edge_depth)
-        reached = self._closure_ids(rid, up, path, depth)
-        edges = []
-        for i in range(0, len(near), _EDGE_CHUNK):
-            edges += self._read_edges(self._bind_ids(near[i:i + _EDGE_CHUNK]) +
-                                      "?x ?link ?q .\n", kinds)
-        self._fetch(reached)
+        if depth is None:  # the whole closure: its records and relations in a few queries
+            edges = self._closure_edges(rid, up, path, kinds)
+        else:
+            edge_depth = depth - 1 if up else depth
+            # the bounded closure by a property path (the records whose relations are
+            # followed, and the records reached), then their relations and records by IRI
+            near = self._closure_ids(rid, up, path, edge_depth)
+            reached = self._closure_ids(rid, up, path, depth)
+            edges = []
+            for i in range(0, len(near), _EDGE_CHUNK):
+                edges += self._read_edges(self._bind_ids(near[i:i + _EDGE_CHUNK]) +
+                                          "?x ?link ?q .\n", kinds)
+            self._fetch(reached)
         adj: dict[str, list[Edge]] = {}
         for e in edges:
             adj.setdefault(e.source if up else e.target, []).append(e)
