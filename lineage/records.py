@@ -305,6 +305,11 @@ class Claim(_Strict):
     note: str | None = Field(default=None, description="Remark, e.g. why sources differ.")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
+"""Control characters a text field may not hold (newlines and tabs it may)."""
+_CONTROL_ANY = re.compile(r"[\x00-\x1f]")
+
+
 class Record(_Strict):
     """Fields shared by every record."""
 
@@ -336,7 +341,7 @@ class Record(_Strict):
     @field_validator("name", "description", "note")
     @classmethod
     def _no_control_chars(cls, v: str | None) -> str | None:
-        if v is not None and any(ord(c) < 32 and c not in "\n\t" for c in v):
+        if v is not None and _CONTROL.search(v):
             raise ValueError("contains control characters; remove them")
         return v
 
@@ -348,7 +353,7 @@ class Record(_Strict):
             a = a.strip()
             if not a:
                 raise ValueError("an alias cannot be empty")
-            if any(ord(c) < 32 for c in a):
+            if _CONTROL_ANY.search(a):
                 raise ValueError(f"alias {a!r} contains control characters")
             out.append(a)
         return out

@@ -36,19 +36,20 @@ __all__ = ["Source", "Node", "Edge", "Store", "category", "date_in_bound", "pars
 
 @contextmanager
 def bulk_work() -> Iterator[None]:
-    """Run a long write (a build, an import) with the garbage collector's cycle search
-    made rare: it would otherwise rescan the growing heap every few thousand records
-    (records hold no reference cycles to collect). The old thresholds come back after."""
+    """Run a long write (a build, an import) without the garbage collector's cycle search:
+    it would otherwise rescan the growing heap every few thousand records (records hold
+    no reference cycles to collect; reference counting frees them). It is back after."""
     import gc
 
-    old = gc.get_threshold()
+    was_enabled = gc.isenabled()
     gc.collect()
     gc.freeze()
-    gc.set_threshold(max(old[0], 100_000), old[1], max(old[2], 1_000))
+    gc.disable()
     try:
         yield
     finally:
-        gc.set_threshold(*old)
+        if was_enabled:
+            gc.enable()
         gc.unfreeze()
 
 
