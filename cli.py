@@ -270,7 +270,7 @@ def _lineage_command(direction: str):
                                                      relations=relations or None,
                                                      weights_only=weights_only, limit=limit))
             return
-        if not as_json and limit is None and depth is None:
+        if not as_json and limit is None and depth is None and S.local:
             kinds = query.relation_kinds(relations or None, weights_only=weights_only)
             if query.lineage_exceeds(S, node, TREE_WHOLE_MAX, up=up, kinds=kinds):
                 # drawn as the store is read: memory stays flat however big the lineage
@@ -601,8 +601,8 @@ def license_cmd(ctx, name, as_json, as_of):
 
     Collects NAME's own licence, the licences of the models whose weights it
     carries, of the data it was trained on, and the terms of the models that
-    generated that data (OpenAI's terms forbid training competing models on
-    ChatGPT outputs). Prints the verdict (allowed / NOT allowed / unknown), each
+    generated that data or that it was distilled from (OpenAI's terms forbid
+    training competing models on ChatGPT outputs). Prints the verdict (allowed / NOT allowed / unknown), each
     restriction with the path that brings it, and conflicts between a declared
     licence and inherited terms.
 
@@ -655,8 +655,9 @@ def _teachings_options(f):
 def teachers_cmd(ctx, name, direct, as_json, as_of):
     """The models whose outputs NAME learned from, and the data that carried them.
 
-    A teacher generated data NAME was trained on (directly, through data derived
-    from it, or through a model whose weights NAME carries).
+    A teacher generated data NAME was trained on, or NAME was distilled from it
+    (directly, through data derived from it, or through a model whose weights
+    NAME carries).
 
     \b
     Examples:

@@ -237,6 +237,10 @@ class Store:
 
     #: set by a view such as :meth:`as_of`
     as_of_date: str | None = None
+    #: whether reading one record's relations is cheap (a local store), so an answer may be
+    #: read record by record; a store behind a network says False (a whole closure is then
+    #: read in a few queries, never one request per record)
+    local: bool = True
 
     # --- records ---------------------------------------------------------------
     def __contains__(self, rid: object) -> bool:

@@ -173,6 +173,8 @@ class EndpointStore(Store):
     graph.remote.EndpointError: --endpoint: 'ftp://example.org/sparql' is not an http(s) URL. Give the server's SPARQL URL, e.g. http://127.0.0.1:7878/query.
     """
 
+    local = False  # a big tree is read as a whole closure (a few queries), not per record
+
     def __init__(self, url: str, *, graph: str | None = None, timeout: float = 60.0) -> None:
         from graph.remote import DEFAULT_GRAPH, Endpoint
 

@@ -19,6 +19,7 @@ class FilteredStore(Store):
     def __init__(self, base: Store) -> None:
         self.base = base
         self.as_of_date = base.as_of_date
+        self.local = base.local
 
     def keep_id(self, rid: str) -> bool:
         raise NotImplementedError
