@@ -7,7 +7,8 @@ Questions about a model's heritage, answered from a store (see
   licence, the licences of the models whose weights it carries, of the data it
   was trained on, and the terms of the models that generated that data?
 * :func:`teachers` / :func:`students` — which models' outputs a model learned
-  from (through data ``generated_by`` them), and the reverse.
+  from (through data ``generated_by`` them, or ``distilled_from`` them
+  directly), and the reverse.
 * :func:`common_ancestors` — the lowest common ancestors of several records.
 * :func:`consistency_report` — dates, merges, one-sided or dangling relations,
   unsourced records, contradictory claims and licence conflicts.
@@ -228,7 +229,8 @@ class Restriction:
     ``kind`` is ``"own"`` (the record's licence, or its family's), ``"weights"``
     (a model whose weights it carries), ``"data"`` (a dataset it or such a model
     was trained on) or ``"teacher"`` (a model whose outputs made that data, when
-    its terms restrict what outputs may be used for). ``effect`` is
+    its terms restrict what outputs may be used for, or a model the record, or
+    a model whose weights it carries, is ``distilled_from``). ``effect`` is
     ``"forbids"``, ``"allows"`` or ``"unknown"`` for commercial use. ``path``
     runs from the record to the licence; ``anchor`` is the teacher for teacher
     restrictions, the licensed dataset for data ones, and ``None`` otherwise.
@@ -350,6 +352,8 @@ def _license_step(S: Store) -> _Step:
             return ("data",)
         if stage in ("self", "data") and rel == "generated_by":
             return ("teacher", target)
+        if stage in ("self", "weights") and rel == "distilled_from":
+            return ("teacher", target)  # trained on the teacher's outputs, not its weights
         if stage == "teacher" and rel in _CARRY:
             return state
         return None
@@ -373,9 +377,10 @@ def effective_license(S: Store, node: str, *, missing: bool = True) -> LicenseRe
     weights it carries (:data:`INHERITING_RELATIONS`: fine-tunes, adapters,
     merges ... but not reproductions or successors); (c) the licences of every
     dataset it, or such a model, was trained on, and of datasets those derive
-    from; (d) the terms of the models that generated those datasets when the
-    terms restrict what outputs may be used for (``restricts_outputs``), which
-    rules out commercial use of the student. A teacher's terms do not apply to
+    from; (d) the terms of the models that generated those datasets, and of the
+    models it (or a model whose weights it carries) is ``distilled_from``, when
+    the terms restrict what outputs may be used for (``restricts_outputs``),
+    which rules out commercial use of the student. A teacher's terms do not apply to
     a student that is itself under the same terms (Llama 2 outputs used for a
     Llama 2 derivative). Each licence is reported once per kind, once per
     dataset for data licences and once per teacher for output terms, with the
@@ -568,16 +573,19 @@ class Teaching:
     """``student`` learned from ``teacher``'s outputs through ``dataset``.
 
     ``path`` runs from the student to the teacher and ends with the
-    ``generated_by`` hop from ``dataset``; ``direct`` is False when the data was
-    learned by a model whose weights the student carries (a fine-tune of a
-    student is a student too).
+    ``relation`` hop: ``generated_by`` from ``dataset``, or ``distilled_from``
+    from the model that was distilled (``dataset`` is then ``None``: no data
+    record names the outputs). ``direct`` is False when the data was learned by
+    a model whose weights the student carries (a fine-tune of a student is a
+    student too).
     """
 
     student: str
     teacher: str
-    dataset: str
+    dataset: str | None
     direct: bool
     path: LineagePath
+    relation: str = "generated_by"
 
     @property
     def weak(self) -> bool:
@@ -591,6 +599,8 @@ def _teacher_step(node: str, state: Any, rel: str, target: str) -> Any:
             return ("model", direct and rel == "variant")
         if rel == "trained_on":
             return ("data", direct)
+        if rel == "distilled_from":
+            return ("teacher", direct, None)
         return None
     if stage == "data":
         if rel == "derived_from":
@@ -604,7 +614,9 @@ def teachers(S: Store, node: str, *, inherited: bool = True) -> list[Teaching]:
     """The models whose outputs ``node`` learned from, with the data that carried them.
 
     A teacher is a model that ``generated_by`` names on a dataset the record
-    was trained on (or on a dataset that data derives from). With
+    was trained on (or on a dataset that data derives from), or a model the
+    record is ``distilled_from`` (``dataset`` None, ``relation``
+    ``distilled_from``). With
     ``inherited``, teachers of the models whose weights the record carries
     (:data:`INHERITING_RELATIONS`) count too, with ``direct`` False. One
     :class:`Teaching` per teacher and dataset, direct ones first, then by
@@ -647,9 +659,10 @@ def teachers(S: Store, node: str, *, inherited: bool = True) -> list[Teaching]:
         _, direct, dataset = state
         if not direct and not inherited:
             continue
-        t = Teaching(node, teacher, dataset, direct, _path_to(best, (teacher, state)))
+        path = _path_to(best, (teacher, state))
+        t = Teaching(node, teacher, dataset, direct, path, path.edges[-1].relation)
         order = (not direct, cost, S.node(teacher).name.casefold(),
-                 S.node(dataset).name.casefold())
+                 S.node(dataset).name.casefold() if dataset else "")
         key = (teacher, dataset)
         if key not in chosen or order < chosen[key][0]:
             chosen[key] = (order, t)
@@ -700,7 +713,8 @@ def students(S: Store, node: str, *, inherited: bool = True) -> list[Teaching]:
     def order(t: Teaching) -> tuple:
         d = date_key(S.node(t.student).date) or (9999,)
         return (d, S.node(t.student).name.casefold(), t.path.weak_hops, len(t.path.edges),
-                S.node(t.teacher).name.casefold(), S.node(t.dataset).name.casefold())
+                S.node(t.teacher).name.casefold(),
+                S.node(t.dataset).name.casefold() if t.dataset else "")
 
     return sorted(out, key=order)
 

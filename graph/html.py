@@ -172,6 +172,7 @@ RELATION_COLOURS: dict[str, str] = {
     "builds_on": "#8894a3",
     # data lineage: oranges and reds
     "trained_on": "#e07b00",
+    "distilled_from": "#b8336a",
     "generated_by": "#d0342c",
     "derived_from": "#c9a000",
     # knowledge: muted

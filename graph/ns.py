@@ -95,6 +95,7 @@ class LINEAGE(_rns.DefinedNamespace):
 
     # direct relations without a standard term
     generatedBy: URIRef
+    distilledFrom: URIRef
     usesTechnique: URIRef
     usesModel: URIRef
     influencedBy: URIRef
@@ -137,6 +138,7 @@ class LINEAGE(_rns.DefinedNamespace):
     architecture: URIRef
     builds_on: URIRef
     trained_on: URIRef
+    distilled_from: URIRef
     generated_by: URIRef
     derived_from: URIRef
     uses_technique: URIRef

@@ -208,7 +208,7 @@ def relation_kinds(
     >>> relation_kinds(["fine-tune"])
     Traceback (most recent call last):
     ...
-    lineage.errors.QueryError: unknown relation kind 'fine-tune'. Use one of: finetune, adapter, quantized, merge, continued_pretraining, variant, successor, reproduction, architecture, builds_on, trained_on, generated_by, derived_from, uses_technique, introduced_in, developed_by, evaluated_on, licensed_under, uses_model.
+    lineage.errors.QueryError: unknown relation kind 'fine-tune'. Use one of: finetune, adapter, quantized, merge, continued_pretraining, variant, successor, reproduction, architecture, builds_on, trained_on, distilled_from, generated_by, derived_from, uses_technique, introduced_in, developed_by, evaluated_on, licensed_under, uses_model.
     """
     if relations is None or (not isinstance(relations, str) and len(list(relations)) == 0):
         kinds: tuple[str, ...] = WEIGHT_RELATIONS if weights_only else LINEAGE_RELATIONS

@@ -314,6 +314,8 @@ DIRECT: dict[str, tuple[str, ...]] = {
         # sub-property of prov:wasInfluencedBy)
         **dict.fromkeys(INFLUENCE_RELATIONS, (LINEAGE.influencedBy, PROV.wasInfluencedBy)),
         "trained_on": (PROV.wasDerivedFrom, FAIR4ML.trainedOn),
+        # a student learns from its teacher's outputs: derived from it, not its weights
+        "distilled_from": (PROV.wasDerivedFrom, LINEAGE.distilledFrom),
         "generated_by": (PROV.wasDerivedFrom, LINEAGE.generatedBy),
         "derived_from": (PROV.wasDerivedFrom, SCHEMA.isBasedOn),
         "uses_technique": (LINEAGE.usesTechnique,),
@@ -525,7 +527,7 @@ def _relation_triples(add: _Add, rec_iri: str, node: str, k: int, rel: Relation,
     add((node, L_KIND, _term(rel.relation)))
     add((node, L_CONF, _term(rel.confidence)))
     add((node, L_INDEX, Lit(str(k), X_INTEGER)))
-    if rel.relation == "generated_by":
+    if rel.relation in ("generated_by", "distilled_from"):
         add((node, P_ROLE, L_TEACHER))
     if rel.note is not None:
         add((node, P_NOTE, Lit(rel.note)))

@@ -377,7 +377,8 @@ def teachings_text(S: Store, node: str, teachings: list[Teaching],
     name = S.node(node).name
     if direction == "teachers":
         head = f"Teachers of {name} (models whose outputs it learned from):"
-        empty = f"(no teachers in the knowledge base: {name} names no model-generated data)"
+        empty = (f"(no teachers in the knowledge base: {name} names no model-generated data "
+                 "and no model it was distilled from)")
     else:
         head = f"Students of {name} (models that learned from its outputs):"
         empty = f"(no students in the knowledge base: no model learned from {name}'s outputs)"

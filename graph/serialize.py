@@ -276,7 +276,7 @@ def teachings_json(S: Store, node: str, teachings: list[Teaching],
         "query": query,
         "root": node,
         query: [{"teacher": t.teacher, "student": t.student, "dataset": t.dataset,
-                 "direct": t.direct, "weak": t.weak, "path": path_json(S, t.path)}
+                 "relation": t.relation, "direct": t.direct, "weak": t.weak, "path": path_json(S, t.path)}
                 for t in teachings],
         **_union(S, [node], [t.path for t in teachings]),
     }

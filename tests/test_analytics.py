@@ -551,9 +551,79 @@ def test_new_commands_have_help(command):
 
 def test_renderers_and_serializers_agree_on_empty_results(G):
     assert render.teachings_text(G, "llama-7b", [], "teachers").endswith(
-        "(no teachers in the knowledge base: LLaMA-7B names no model-generated data)")
+        "(no teachers in the knowledge base: LLaMA-7B names no model-generated data "
+        "and no model it was distilled from)")
     out = serialize.teachings_json(G, "llama-7b", [], "teachers")
     assert out["teachers"] == [] and [n["id"] for n in out["nodes"]] == ["llama-7b"]
     with pytest.raises(ValueError):
         serialize.teachings_json(G, "llama-7b", [], "pupils")
     assert analytics.INHERITING_RELATIONS[0] == "finetune"
+
+
+# --- distillation: a teacher named directly, data lineage -----------------------------
+
+_DISTILLED = """
+- id: gpt4-distilled-7b
+  type: model
+  name: GPT4-Distilled-7B
+  date: 2023-06
+  relations:
+    - {relation: distilled_from, target: gpt-4, sources: [{document: fixture-notes, quote: "distilled from GPT-4"}]}
+    - {relation: licensed_under, target: apache-2.0, sources: [{document: fixture-notes, quote: "Apache-2.0"}]}
+- id: distilled-tuned
+  type: model
+  name: Distilled-Tuned
+  date: 2023-07
+  relations:
+    - {relation: finetune, target: gpt4-distilled-7b, sources: [{document: fixture-notes, quote: "fine-tuned"}]}
+"""
+
+
+@pytest.fixture
+def D(store_kind, tmp_path):
+    extra = tmp_path / "distilled.yaml"
+    extra.write_text(_DISTILLED, encoding="utf-8")
+    return build_graph(load([KB, str(extra)], shipped=False), store_kind)
+
+
+def test_a_distilled_model_takes_its_teachers_output_terms_not_its_weights(D):
+    report = effective_license(D, "gpt4-distilled-7b")
+    assert report.commercial_use is False
+    # a fine-tune would carry GPT-4's terms as its weights' licence ("weights"); a distilled
+    # model is bound by them as a teacher's output terms only
+    assert [(r.license, r.kind, r.effect) for r in report.restrictions] == [
+        ("apache-2.0", "own", "allows"), ("openai-terms", "teacher", "forbids")]
+    teacher = report.restrictions[1]
+    assert teacher.anchor == "gpt-4"
+    assert teacher.path.nodes == ["gpt4-distilled-7b", "gpt-4", "openai-terms"]
+    assert [e.relation for e in teacher.path.edges] == ["distilled_from", "licensed_under"]
+    assert "outputs of GPT-4 may not be used" in teacher.reason
+    assert [(c.declared.license, c.inherited.license) for c in report.conflicts] == [
+        ("apache-2.0", "openai-terms")]
+    # through the weights of a distilled model, the teacher's terms still apply
+    tuned = effective_license(D, "distilled-tuned")
+    assert ("openai-terms", "teacher") in by_license(tuned)
+
+
+def test_teachers_and_students_name_a_distillation_teacher_directly(D):
+    (t,) = teachers(D, "gpt4-distilled-7b")
+    assert (t.teacher, t.dataset, t.relation, t.direct) == (
+        "gpt-4", None, "distilled_from", True)
+    assert t.path.nodes == ["gpt4-distilled-7b", "gpt-4"]
+    (u,) = teachers(D, "distilled-tuned")
+    assert (u.teacher, u.relation, u.direct) == ("gpt-4", "distilled_from", False)
+    assert teachers(D, "distilled-tuned", inherited=False) == []
+    got = [(s.student, s.relation) for s in students(D, "gpt-4")]
+    assert ("gpt4-distilled-7b", "distilled_from") in got and ("orca-13b", "generated_by") in got
+    out = serialize.teachings_json(D, "gpt4-distilled-7b", teachers(D, "gpt4-distilled-7b"),
+                                   "teachers")
+    assert {k: out["teachers"][0][k] for k in ("teacher", "dataset", "relation")} == {
+        "teacher": "gpt-4", "dataset": None, "relation": "distilled_from"}
+    text = render.teachings_text(D, "gpt4-distilled-7b", [t], "teachers")
+    assert "GPT4-Distilled-7B ← distilled from GPT-4" in text
+    # not weight lineage: --weights-only never reaches the teacher
+    from graph import query
+
+    assert "gpt-4" in query.ancestors(D, "gpt4-distilled-7b")
+    assert "gpt-4" not in query.ancestors(D, "gpt4-distilled-7b",
+                                          relations=analytics.INHERITING_RELATIONS)

@@ -152,6 +152,71 @@ def test_every_messy_case_is_reported_and_the_rest_imported(hub_store):
     assert not [x for x in edges(path, "messy/self-loop-7b") if x[0] == "finetune"]
 
 
+def test_a_distillation_points_to_its_teacher_as_data_lineage(hub_store, tmp_path):
+    from lineage.vocab import WEIGHT_RELATIONS
+
+    path, report = hub_store
+    store = str(path)
+    student = "example-lab/chat-distilled-1b"  # knowledge-distillation from Llama-2-70B-chat
+    e = edges(path, student)
+    assert ("distilled_from", "Llama-2-Chat-70B", "explicit") in e
+    assert not [x for x in e if x[0] in WEIGHT_RELATIONS]  # no weights carried
+    assert ("distilled_from", "DeepSeek-R1", "explicit") in edges(path, "messy/distilled-1.5b")
+    # linted: not one of the Hub's four, kept as stated in the note
+    by = {(p["record"], p["kind"]): p for p in report["problems"]}
+    assert by[(student, "relation")]["message"].endswith("imported as distilled_from")
+    # a teacher is not a weight parent: its licence is not one the student must keep
+    assert (student, "licence") not in by
+    from graph.store.sqlite import SQLiteStore
+
+    S = SQLiteStore(path)
+    try:
+        (rel,) = S.out_edges("hf.example-lab.chat-distilled-1b", ["distilled_from"])
+        assert rel.note == "declared base_model_relation: knowledge-distillation"
+    finally:
+        S.close()
+    # teachers names the teacher directly, with the relation
+    out = json.loads(run("--store", store, "teachers", student, "--json").stdout)
+    assert [(t["teacher"], t["dataset"], t["relation"], t["direct"])
+            for t in out["teachers"]] == [("llama-2-chat-70b", None, "distilled_from", True)]
+    pupils = json.loads(run("--store", store, "students", "Llama-2-Chat-70B", "--json").stdout)
+    assert ("hf.example-lab.chat-distilled-1b", "distilled_from") in {
+        (t["student"], t["relation"]) for t in pupils["students"]}
+    # license: the teacher's terms forbid improving other LLMs with its outputs
+    lic = json.loads(run("--store", store, "license", student, "--json").stdout)
+    assert lic["commercial_use"] is False
+    kinds = {(r["license"]["id"], r["kind"], r["effect"], r["anchor"])
+             for r in lic["restrictions"]}
+    assert ("llama-2-license", "teacher", "forbids", "llama-2-chat-70b") in kinds
+    assert not [k for k in kinds if k[1] == "weights"]
+    text = run("--store", store, "ancestry", student, "--depth", "1").stdout
+    assert "[data] distilled from ▸ Llama-2-Chat-70B" in text
+    weights = json.loads(run("--store", store, "ancestry", student, "--weights-only",
+                             "--json").stdout)
+    assert "llama-2-chat-70b" not in {n["id"] for n in weights["nodes"]}
+    # RDF: a teacher derivation that parses and passes the SHACL shapes
+    import rdflib
+
+    from graph import rdf
+    from graph.ns import LINEAGE, PROV
+
+    ttl = tmp_path / "student.ttl"
+    run("--store", store, "export", "rdf", "--focus", student, "-o", str(ttl))
+    g = rdflib.Graph().parse(ttl, format="turtle")
+    kb = rdflib.Namespace(rdf.DEFAULT_BASE)
+    me, teacher = kb["hf.example-lab.chat-distilled-1b"], kb["llama-2-chat-70b"]
+    assert (me, LINEAGE.distilledFrom, teacher) in g
+    assert (me, PROV.wasDerivedFrom, teacher) in g
+    node = next(n for n in g.objects(me, PROV.qualifiedDerivation)
+                if (n, PROV.entity, teacher) in g)
+    assert (node, PROV.hadRole, LINEAGE.teacher) in g
+    assert (node, LINEAGE.relationKind, LINEAGE.distilled_from) in g
+    _, problems = rdf.validate_rdf(ttl)
+    assert [str(p) for p in problems] == []
+    assert rdf.read_rdf(ttl).records["hf.example-lab.chat-distilled-1b"].relations[0] \
+        .relation == "distilled_from"
+
+
 def test_reimport_is_idempotent_and_a_newer_card_updates(tmp_path):
     cards = tmp_path / "cards"
     shutil.copytree(CARDS / "TheBloke", cards / "TheBloke")

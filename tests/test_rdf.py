@@ -148,6 +148,7 @@ FULL = f"""
     - {{relation: merge, target: tuned-7b, {S}}}
     - {{relation: merge, target: adapter-7b, {S}}}
 - {{id: cpt-7b, type: model, name: CPT-7B, relations: [{{relation: continued_pretraining, target: base-7b, {S}}}]}}
+- {{id: student-1b, type: model, name: Student-1B, relations: [{{relation: distilled_from, target: teacher, note: "Logits.", {S}}}]}}
 - {{id: next-7b, type: model, name: Next-7B, relations: [{{relation: successor, target: base-7b, {S}}}]}}
 - {{id: repro-7b, type: model, name: Repro-7B, relations: [{{relation: reproduction, target: base-7b, {S}}}]}}
 - {{id: arch-7b, type: model, name: Arch-7B, relations: [{{relation: architecture, target: base-7b, {S}}}]}}
@@ -336,6 +337,21 @@ def test_teacher_training_data_people_and_dates_use_standard_terms(tiny):
     assert g.value(kb_["gpt-3"], DCTERMS.issued).datatype == rdflib.XSD.gYear
     assert g.value(kb_["codex"], SCHEMA.datePublished).datatype == rdflib.XSD.gYearMonth
     assert (kb_["alpaca-7b"], RDF.type, FAIR4ML.MLModel) in g
+
+
+def test_a_distillation_is_a_teacher_derivation_without_weight_terms(full):
+    g = rdf.to_graph(full)
+    kb_ = rdflib.Namespace(DEFAULT_BASE)
+    student, teacher = kb_["student-1b"], kb_["teacher"]
+    assert (student, LINEAGE.distilledFrom, teacher) in g
+    assert (student, PROV.wasDerivedFrom, teacher) in g
+    # data lineage: none of the weight terms (fine-tuned from, based on)
+    assert (student, FAIR4ML.fineTunedFrom, teacher) not in g
+    assert (student, SCHEMA.isBasedOn, teacher) not in g
+    node = g.value(student, PROV.qualifiedDerivation)
+    assert (node, LINEAGE.relationKind, LINEAGE.distilled_from) in g
+    assert (node, PROV.hadRole, LINEAGE.teacher) in g
+    assert (LINEAGE.distilledFrom, RDFS.subPropertyOf, PROV.wasDerivedFrom) in rdf.load_vocabulary()
 
 
 def test_benchmark_scores_are_fair4ml_evaluations(tiny):

@@ -347,3 +347,40 @@ def test_same_bill_through_a_sparql_endpoint(store_kind, oxigraph_server, tiny_g
         for fmt in FORMATS:
             assert render(collect(remote, root), fmt) == render(collect(tiny_graph_sbom, root),
                                                                 fmt)
+
+
+def test_a_distillation_teacher_is_data_lineage_not_a_weight_ancestor(store_kind, tmp_path):
+    from lineage.load import load
+
+    from .support import make_store
+
+    extra = tmp_path / "student.yaml"
+    extra.write_text("""
+- id: student-1b
+  type: model
+  name: Student-1B
+  date: 2023-06
+  relations:
+    - {relation: distilled_from, target: chatgpt, sources: [{document: notes, quote: "distilled from ChatGPT"}]}
+""", encoding="utf-8")
+    S = make_store(load([SBOM, extra], shipped=False), store_kind)
+    bom = collect(S, "student-1b")
+    assert "chatgpt" in {c.id for c in bom.components}
+    assert ("student-1b", "distilled_from", "chatgpt") in {(e.source, e.relation, e.target)
+                                                          for e in bom.edges}
+    teacher = next(r for r in bom.restrictions if r.license == "openai-terms")
+    assert teacher.kind == "teacher"
+    # --weights-only leaves teachers out, as it leaves out datasets
+    assert {c.id for c in collect(S, "student-1b", weights_only=True).components} == {
+        "student-1b"}
+    cdx = render(bom, "cyclonedx")
+    doc = json.loads(cdx)
+    assert "pedigree" not in doc["metadata"]["component"]  # carries no model's weights
+    assert {"ref": "student-1b", "dependsOn": ["chatgpt"]} in doc["dependencies"]
+    spdx = render(bom, "spdx3")
+    rels = [x for x in json.loads(spdx)["@graph"] if x.get("type") == "Relationship"
+            and x.get("comment", "").startswith("llm-lineage relation: distilled_from")]
+    assert [r["relationshipType"] for r in rels] == ["descendantOf"]
+    for text, fmt in ((cdx, "cyclonedx"), (spdx, "spdx3")):
+        assert problems(text, fmt) == []
+        assert ("student-1b", "distilled_from", "chatgpt") in READERS[fmt](text).edges

@@ -9,7 +9,9 @@ declares:
   one the Hub's rules infer (two or more parents: merge; ``adapter_config.json``
   or ``library_name: peft``: adapter; GGUF/GPTQ/AWQ/EXL2/bitsandbytes files or
   tags, ``quantized_by``, or a name ending ``-GGUF`` ...: quantized; otherwise a
-  fine-tune) is ``weak``;
+  fine-tune) is ``weak``; ``base_model_relation: distillation`` (not one of
+  the Hub's four, reported) -> ``distilled_from`` each base model, its teacher:
+  data lineage, no weights carried;
 * ``datasets`` -> ``trained_on``; ``license`` / ``license_name`` / ``license_link``
   -> ``licensed_under`` (the curated licence where one matches); ``new_version``
   -> the newer repository is a ``successor`` of this one; ``arxiv:`` tags ->
@@ -180,6 +182,18 @@ def _hub_record_id(repo: str, kind: str) -> str:
     return rid
 
 
+
+
+def _distillation(declared: Any) -> bool:
+    """Whether a card's ``base_model_relation`` says it was distilled from its base models."""
+    return isinstance(declared, str) and \
+        _RELATION_SYNONYMS.get(declared.strip().casefold()) == "distilled_from"
+
+
+def _carries_weights(kind: str) -> bool:
+    from lineage.vocab import WEIGHT_RELATIONS
+
+    return kind in WEIGHT_RELATIONS
 
 
 def _is_imported(rid: str) -> bool:
@@ -518,8 +532,9 @@ class HubMapper:
             seen_p.add(p.casefold())
             parents.append(p)
         resolved = [(p, *self.resolve(p)) for p in parents]
-        # a parent listed together with its own parent: keep the more specific one
-        if len(resolved) > 1:
+        # a parent listed together with its own parent: keep the more specific one (two
+        # teachers of a distillation are two sources of outputs, each kept)
+        if len(resolved) > 1 and not _distillation(declared_rel):
             anc: dict[str, set[str]] = {r: self._ancestors(r) for _, r, _ in resolved}
             keep = []
             for p, r, ex in resolved:
@@ -569,7 +584,8 @@ class HubMapper:
             rels.append(rel)
             if not exists:
                 self._stub_model(out, p, prid, doc, parent_locator)
-        out.parents = [r for _, r, _ in resolved]
+        # a distillation's teachers are data lineage: no weights (nor their licence) carried
+        out.parents = [r for _, r, _ in resolved] if _carries_weights(kind) else []
         if kind == "merge" and len(out.parents) > 1:
             self.merges[frozenset(out.parents)] = (rid, repo)
 
@@ -608,8 +624,8 @@ class HubMapper:
         if lic_rid is not None and (self.spdx(lic_rid) or self._stub_spdx(out, lic_rid)) in \
                 _PERMISSIVE_SPDX:
             for p, prid, _ in resolved:
-                if kind == "merge":
-                    break
+                if kind == "merge" or not _carries_weights(kind):
+                    break  # a distillation's teachers: their output terms are 'lineage license's
                 for pl in self.licence_of(prid):
                     pspdx = self.spdx(pl)
                     if pspdx not in _PERMISSIVE_SPDX and pl != lic_rid:
@@ -739,7 +755,7 @@ class HubMapper:
             if d in HUB_RELATIONS:
                 return d, "weak" if "base_model_relation" in weak_keys else "explicit", None
             mapped = _RELATION_SYNONYMS.get(d)
-            if mapped == "distilled_from" and mapped not in RELATION_KINDS:
+            if mapped is not None and mapped not in RELATION_KINDS:
                 mapped = "finetune"
             if mapped is not None:
                 problem("relation", f"base_model_relation {stated!r} is not one of the Hub's "

@@ -3,7 +3,8 @@
 :func:`collect` walks a model's lineage in a store and returns a :class:`Bom`:
 the root, every ancestor whose weights it carries, every dataset it or such an
 ancestor was trained on (and the datasets those derive from), the teacher
-models that generated that data and their own lineage, the developers and
+models that generated that data or that it or such an ancestor was
+``distilled_from``, and their own lineage, the developers and
 declared licences of each, the licence verdict of the root with the path of
 each restriction, and the sources of every fact. The writers in
 :mod:`graph.sbom.spdx3` and :mod:`graph.sbom.cyclonedx` only lay it out.
@@ -66,21 +67,22 @@ _BOM_TYPES = frozenset({"model", "family", "dataset", "software", "application"}
 def bom_relations(*, weights_only: bool = False) -> tuple[str, ...]:
     """The relation kinds a bill of materials follows, from the vocabulary in force.
 
-    Weight relations that carry the parent's weights (and ``distilled_from``
-    where the vocabulary has it), then the data relations unless
-    ``weights_only``.
+    Weight relations that carry the parent's weights, then the data relations
+    (``trained_on``, ``distilled_from`` to a teacher, ``generated_by`` ...)
+    unless ``weights_only``: a distilled model learned its teacher's outputs,
+    not its weights, so the teacher is data lineage, left out with the datasets.
 
     >>> bom_relations(weights_only=True)[:3]
     ('finetune', 'adapter', 'quantized')
     >>> "trained_on" in bom_relations(), "successor" in bom_relations()
+    (True, False)
+    >>> "distilled_from" in bom_relations(), "distilled_from" in bom_relations(weights_only=True)
     (True, False)
     """
     from lineage import vocab
 
     inheriting = getattr(vocab, "INHERITING_RELATIONS", None) or analytics.INHERITING_RELATIONS
     carrying = [k for k in inheriting if category(k) == "weights"]
-    if "distilled_from" in vocab.RELATION_KINDS and "distilled_from" not in carrying:
-        carrying.append("distilled_from")
     if weights_only:
         return tuple(carrying)
     return tuple(carrying) + tuple(k for k in vocab.RELATION_KINDS if category(k) == "data")
