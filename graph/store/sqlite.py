@@ -656,9 +656,14 @@ def write_records(db: sqlite3.Connection, records: Sequence[Any],
     if deferred is not None:
         first_label = deferred.next_lid
     # ids first (kind 0), so an id always resolves to its own record
-    labels = [(normalize(r.id), r.id, 0) for r in records]
-    labels += [(k, r.id, 1) for r in records
-               for k in (normalize(x) for x in record_labels(r)[1:]) if k]
+    keyed = [(normalize(r.id), r) for r in records]
+    labels = [(k, r.id, 0) for k, r in keyed]
+    for k0, r in keyed:  # each other label once (a Hub id is often the name as well)
+        seen = {k0}
+        for k in (normalize(x) for x in record_labels(r)[1:]):
+            if k and k not in seen:
+                seen.add(k)
+                labels.append((k, r.id, 1))
     db.executemany(f"INSERT INTO {'temp.import_labels' if deferred else 'labels'}"
                    "(lid, key, rid, kind) VALUES (?,?,?,?)",
                    ((first_label + n, *row) for n, row in enumerate(labels)))
@@ -713,12 +718,39 @@ def _mark_walks_stale(db: sqlite3.Connection) -> None:
                    (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),))
 
 
+def _walk_reaches(db: sqlite3.Connection, root: str, n: int) -> bool:
+    """Whether the descendants walk of ``root`` follows at least ``n`` relations (its
+    ``--jsonl`` lines), found from ids alone and stopping as soon as it knows."""
+    kinds = list(LINEAGE_RELATIONS)
+    ksql = ",".join("?" * len(kinds))
+    seen = {root}
+    frontier = [root]
+    rows = 0
+    while frontier:
+        nxt = []
+        for i in range(0, len(frontier), 500):
+            chunk = frontier[i:i + 500]
+            for (src,) in db.execute(
+                    f"SELECT src FROM edges WHERE dst IN ({','.join('?' * len(chunk))}) "
+                    f"AND relation IN ({ksql})", [*chunk, *kinds]):
+                rows += 1
+                if src not in seen:
+                    seen.add(src)
+                    nxt.append(src)
+            if rows >= n:
+                return True
+        frontier = nxt
+    return False
+
+
 def _walk_hubs(db: sqlite3.Connection) -> None:
     """Precompute the descendants walk (its ``--jsonl`` rows) of the biggest hubs."""
     store = SQLiteStore(":hub-walks:", _conn=db)
     candidates = [rid for (rid,) in db.execute(
         "SELECT dst FROM edges GROUP BY dst HAVING count(*) >= ?", (HUB_CANDIDATE_MIN,))]
     for root in candidates:
+        if not _walk_reaches(db, root, HUB_WALK_MIN):
+            continue  # counted by ids alone: the lines of a small walk are never built
         rows = [(root, seq, level, *row) for seq, (level, row) in enumerate(
             (level, row) for level, level_rows in
             store.lineage_jsonl_levels(root, False, LINEAGE_RELATIONS, None)
