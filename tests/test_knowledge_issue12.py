@@ -216,3 +216,30 @@ def test_pages_read_are_cited_by_their_own_titles(shipped_kb):
     assert shipped_kb.records["doc-google-research-bert"].title == "BERT"
     wizard = index.citation("https://github.com/nlpxucan/WizardLM/blob/main/WizardLM/README.md")
     assert "Evol-Instruct" in wizard.text
+
+
+# --- round 3: titles of the web pages, READMEs and licences read ---------------------------
+
+
+def test_pages_read_for_their_titles_are_cited_by_them(run, shipped_kb):
+    """A user sees the page's own heading (and the blog's date), not a name made of its URL."""
+    out = run("show", "llama", data=None)
+    assert out.exit_code == 0, out.output
+    assert ("*Introducing LLaMA: A foundational, 65-billion-parameter large language model"
+            in out.output)
+    assert "ai.facebook.com/blog/large-language-model-llama-meta-ai, " not in out.output
+    index = CitationIndex.from_records(shipped_kb.records.values())
+    qwen3 = index.citation("https://github.com/QwenLM/Qwen3/blob/main/README.md")
+    assert qwen3.text.startswith("GitHub repository QwenLM/Qwen3, *Qwen3 (")
+    lic = index.citation("https://github.com/deepseek-ai/DeepSeek-V3/blob/main/LICENSE-MODEL")
+    assert "*DEEPSEEK LICENSE AGREEMENT" in lic.text
+    blog = shipped_kb.records["doc-ai-facebook-blog-large-language-model-llama-meta-ai"]
+    assert str(blog.date) == "2023-02-24" and blog.language == "en"
+    # every title of a cited web page is backed by a verbatim quote of it on the record itself
+    pages = yaml.safe_load((ROOT / "lineage" / "data" / "documents" / "web-pages.yaml")
+                           .read_text(encoding="utf-8"))
+    titled = [p for p in pages if p.get("title")]
+    assert len(titled) >= 60
+    for page in titled:
+        quotes = [s["quote"] for s in page["sources"] if s.get("field") == "title"]
+        assert quotes and all(q.strip() for q in quotes), page["id"]
