@@ -609,9 +609,7 @@ def _triples_of(rec: Any, relations: _Kept, base: str) -> list[Triple]:
     try:
         return _record_triples(rec, relations, base)
     except (KeyError, TypeError, ValueError, AttributeError) as e:
-        from types import SimpleNamespace
-
-        if not isinstance(rec, SimpleNamespace):  # a validated record: a bug, not bad data
+        if not isinstance(rec, _Plain):  # a validated record: a bug, not bad data
             raise
         raise _damaged(getattr(rec, "_where", "store"), getattr(rec, "id", "?"), e) from None
 
@@ -667,35 +665,49 @@ def _defaults() -> dict[str, dict[str, Any]]:
             "source": of(R.Source), "claim": of(R.Claim)}
 
 
+class _Plain:
+    """A stored record (or source, relation, claim) read as it is: its JSON object is the
+    instance's attributes, the fields it omits fall back to the model's defaults, which
+    each subclass holds as class attributes (nothing is copied per record)."""
+
+
+@functools.cache
+def _plain_class(kind: str) -> type[_Plain]:
+    return type(f"_Plain_{kind}", (_Plain,), dict(_defaults()[kind]))
+
+
+def _plain(kind: str, data: dict[str, Any]) -> Any:
+    obj = _Plain.__new__(_plain_class(kind))
+    obj.__dict__ = data
+    return obj
+
+
 def _plain_records(rows: Iterable[tuple[str, str, list[tuple]]], where: str
                    ) -> Iterator[tuple[Any, _Kept]]:
     """Stored records as plain objects the writer reads like the models (no validation:
     the fast path of an export from a store). A record the writer cannot read (a damaged
     or planted store) stops the export with :class:`RdfError` naming it."""
     from json import loads as json_loads
-    from types import SimpleNamespace as NS
-
-    d = _defaults()
-    src_d, rel_d, claim_d = d["source"], d["relation"], d["claim"]
 
     def sources(items: Any) -> list[Any]:
-        return [NS(**{**src_d, **x}) for x in items]
+        return [_plain("source", x) for x in items]
 
     for rid, body, edges in rows:
         try:
             data = json_loads(body)
             data["sources"] = sources(data.get("sources") or ())
             if data.get("claims"):
-                data["claims"] = [NS(**{**claim_d, **c, "sources": sources(c["sources"])})
+                data["claims"] = [_plain("claim", {**c, "sources": sources(c["sources"])})
                                   for c in data["claims"]]
             rels = []
             for dst, kind, _pos, conf, rbody in edges:
                 r = json_loads(rbody)
                 r["sources"] = sources(r.get("sources") or ())
-                rels.append(NS(**{**rel_d, **r, "relation": kind, "target": dst,
-                                  "confidence": conf}))
+                r["relation"], r["target"], r["confidence"] = kind, dst, conf
+                rels.append(_plain("relation", r))
             data["relations"] = rels
-            rec = NS(**{**d[data["type"]], **data}, _where=where)
+            data["_where"] = where
+            rec = _plain(data["type"], data)
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise _damaged(where, rid, e) from None
         yield rec, [(k, r, list(r.techniques)) for k, r in enumerate(rels)]
