@@ -207,11 +207,8 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _short(value: Any, limit: int = 120) -> str:
-    try:
-        s = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
-                                                            default=str)
-    except (RecursionError, ValueError):  # a hostile card's nesting: say what it is
-        s = f"<a {type(value).__name__} nested too deeply to show>"
+    # (card metadata nested past MAX_NESTING levels never reaches the mapping)
+    s = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     return s if len(s) <= limit else s[: limit - 3] + "..."
 
 

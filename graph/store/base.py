@@ -76,12 +76,7 @@ class Source:
 
     def to_dict(self) -> dict[str, str]:
         """The source as JSON data, without empty keys."""
-        out = {"document": self.document}
-        for k in ("quote", "locator", "field", "translation"):
-            v = getattr(self, k)
-            if v is not None:
-                out[k] = v
-        return out
+        return source_dict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Source:
@@ -145,13 +140,20 @@ class Edge:
         )
 
 
+def source_dict(src: Any) -> dict[str, str]:
+    """A :class:`Source` or a validated source as JSON data, without empty keys."""
+    out = {"document": src.document}
+    for k in ("quote", "locator", "field", "translation"):
+        v = getattr(src, k)
+        if v is not None:
+            out[k] = v
+    return out
+
+
 def evidence_body(rel: Any) -> dict[str, Any]:
     """The evidence of an :class:`Edge` or of a validated relation (the same fields) as
     JSON data: its sources without empty keys, then the relation's own details."""
-    out: dict[str, Any] = {"sources": [
-        {"document": s.document, **{k: v for k in ("quote", "locator", "field", "translation")
-                                    if (v := getattr(s, k)) is not None}}
-        for s in rel.sources]}
+    out: dict[str, Any] = {"sources": [source_dict(s) for s in rel.sources]}
     for k in ("note", "date", "score", "metric", "setting"):
         v = getattr(rel, k)
         if v is not None:

@@ -33,7 +33,16 @@ from lineage.errors import LineageError
 from lineage.names import close_matches, normalize, record_labels
 from lineage.vocab import LINEAGE_RELATIONS, RELATION_CATEGORY, SEED_DOCUMENT_GLOB
 
-from .base import Edge, Node, Store, date_in_bound, describing, evidence_body, next_frontier
+from .base import (
+    Edge,
+    Node,
+    Store,
+    bulk_work,
+    date_in_bound,
+    describing,
+    evidence_body,
+    next_frontier,
+)
 from .memory import record_node
 
 __all__ = ["SQLiteStore", "SCHEMA_VERSION", "StoreError", "build_store", "update_store",
@@ -652,9 +661,8 @@ def write_records(db: sqlite3.Connection, records: Sequence[Any],
     db.executemany(f"INSERT INTO {edges}(src, dst, relation, pos, confidence, date, body) "
                    "VALUES (?,?,?,?,?,?,?)",
                    (row for r in records for row in _edge_rows(r, known)))
-    first_label = db.execute("SELECT coalesce(max(lid), 0) + 1 FROM labels").fetchone()[0]
-    if deferred is not None:
-        first_label = deferred.next_lid
+    first_label = deferred.next_lid if deferred is not None else db.execute(
+        "SELECT coalesce(max(lid), 0) + 1 FROM labels").fetchone()[0]
     # ids first (kind 0), so an id always resolves to its own record
     keyed = [(normalize(r.id), r) for r in records]
     labels = [(k, r.id, 0) for k, r in keyed]
@@ -782,7 +790,7 @@ def build_store(path: str | os.PathLike[str], records: Iterable[Any], *,
                          "Create the directory first.")
     from lineage.output import replacing
 
-    with replacing(target) as tmp:
+    with replacing(target) as tmp, bulk_work():
         db = _fresh_db(tmp)
         try:
             db.execute("BEGIN")
