@@ -153,6 +153,9 @@ def main() -> None:
     ap.add_argument("--no-reimport", action="store_true",
                     help="skip the second (idempotent) import of the Parquet snapshot")
     args = ap.parse_args()
+    from _timing import compile_project
+
+    compile_project()  # fresh processes run bytecode, as an install does
     work = Path(args.dir)
     env = {"LINEAGE_CACHE_DIR": "off"}
     base = statistics.median(run([sys.executable, "-c", "import networkx"])[0]

@@ -69,6 +69,9 @@ def main() -> None:
     ap.add_argument("--bulk", action="store_true",
                     help="push --bulk (Oxigraph's bulk loader, no atomic swap)")
     a = ap.parse_args()
+    from _timing import compile_project
+
+    compile_project()  # fresh processes run bytecode, as an install does
 
     import hubgen
 

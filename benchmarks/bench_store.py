@@ -128,6 +128,9 @@ def main() -> None:
                     default=["turtle", "jsonld"],
                     help="streamed exports timed besides N-Triples (none: only N-Triples)")
     a = ap.parse_args()
+    from _timing import compile_project
+
+    compile_project()  # fresh processes run bytecode, as an install does
     work = Path(a.dir or tempfile.mkdtemp(prefix="lineage-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     runs = a.runs

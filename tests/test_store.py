@@ -207,6 +207,60 @@ def test_update_store_adds_records_and_refuses_dangling_ones(tmp_path):
     assert "bad" not in SQLiteStore(path)
 
 
+def _dump(path):
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    try:
+        return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
+                for t in ("records", "edges", "labels")}
+    finally:
+        db.close()
+
+
+def test_an_update_from_json_writes_what_an_update_from_records_writes(tmp_path):
+    """JSON data is validated while the store is opened and its relations are placed by
+    stand-ins; what is left is exactly what validated records write, and a record that fails
+    validation leaves the store as it was (stand-ins included)."""
+    import shutil
+
+    from graph.store.sqlite import StoreError, build_store, update_store
+    from lineage.load import load
+    from lineage.records import validate_record
+
+    path = tmp_path / "kb.db"
+    build_store(path, load([TINY], shipped=False).records.values()).close()
+    src = [{"document": "d", "quote": "q"}]
+    items = [
+        {"id": "vicuna-ft", "type": "model", "name": "Vicuna fine-tune", "hub_ids": ["me/v"],
+         "relations": [{"relation": "finetune", "target": "vicuna-13b", "sources": src},
+                       {"relation": "trained_on", "target": "sharegpt", "sources": src * 3}]},
+        {"id": " spaced ", "type": "model", "name": "Spaced",  # stripped by validation
+         "relations": [{"relation": "adapter", "target": " vicuna-ft ", "sources": src}]},
+        # replaces a record of the store, with relations of its own
+        {"id": "vicuna-13b", "type": "model", "name": "Vicuna-13B again",
+         "relations": [{"relation": "finetune", "target": "llama-13b", "sources": src}]},
+    ]
+    as_json, as_records = tmp_path / "json.db", tmp_path / "records.db"
+    shutil.copyfile(path, as_json)
+    shutil.copyfile(path, as_records)
+    assert update_store(as_json, items) == 3
+    assert update_store(as_records, [validate_record(i) for i in items]) == 3
+    after = _dump(as_json)
+    assert after == _dump(as_records)
+    assert ("vicuna-13b", "vicuna-ft", 0) in {row[:3] for row in after["edges"]}
+    assert not [row for row in after["edges"] if not row[6]]  # no stand-in left
+    before = path.read_bytes()
+    bad = [*items, {"id": "bad", "type": "model", "name": "B", "parameters": "many"}]
+    with pytest.raises(StoreError, match=r"^bad\.parameters"):
+        update_store(path, bad)
+    assert path.read_bytes() == before
+    with pytest.raises(StoreError, match="no-such-model"):
+        update_store(path, [{**items[0], "relations": [
+            {"relation": "finetune", "target": "no-such-model", "sources": src}]}])
+    assert path.read_bytes() == before
+
+
 # --- names at scale -------------------------------------------------------------------------
 
 

@@ -831,10 +831,12 @@ def build_store(path: str | os.PathLike[str], records: Iterable[Any], *,
     return SQLiteStore(target)
 
 
-def existing_ids(db: sqlite3.Connection, records: Sequence[Any]) -> set[str]:
+def existing_ids(db: sqlite3.Connection, records: Sequence[Any],
+                 held: set[str] | frozenset[str] = frozenset()) -> set[str]:
     """The ids of ``records`` and of every record they point to that the store holds, found
-    with one query per 900 names (not one per relation)."""
-    ids = {r.id for r in records}
+    with one query per 900 names (not one per relation). ``held`` are ids already known to
+    be in the store."""
+    ids = {r.id for r in records} | held
     wanted = sorted({t for r in records for rel in r.relations
                      for t in (rel.target, *rel.techniques)} - ids)
     for i in range(0, len(wanted), 900):
@@ -857,28 +859,22 @@ def update_store(path: str | os.PathLike[str], records: Sequence[Any], *,
     nothing is written and :class:`StoreError` names the first dangling
     reference. Returns the number of records written.
     """
-    if any(isinstance(r, dict) for r in records):
-        from pydantic import ValidationError
-
-        from lineage.records import validate_record
-
-        valid = []
-        for k, r in enumerate(records):
-            try:
-                valid.append(validate_record(r) if isinstance(r, dict) else r)
-            except ValidationError as e:
-                err = e.errors()[0]
-                where = ".".join(str(x) for x in err["loc"]) or "record"
-                rid = r.get("id") if isinstance(r.get("id"), str) else f"item {k + 1}"
-                raise StoreError(f"{rid}.{where}: {err['msg']}. Fix the record; nothing was "
-                                 "written.") from None
-        records = valid
-    store = SQLiteStore(path)  # checks the file and its version
-    store.close()
-    db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+    # The store is opened, locked for writing and asked which of the named records it holds
+    # on another thread while this one validates: SQLite waits on pages and the disk without
+    # holding the interpreter, and validating starts by importing the record classes.
+    opening = _Opening(path, records)
     try:
-        db.execute("BEGIN IMMEDIATE")
-        known = existing_ids(db, records).__contains__
+        if any(isinstance(r, dict) for r in records):
+            records = _validated(records)
+        db, held, placed = opening.result()
+    except BaseException:
+        opening.abandon()
+        raise
+    try:
+        if placed:  # the stand-in relations go; the records' own are written below
+            db.execute("DELETE FROM edges WHERE src IN (SELECT value FROM json_each(?))",
+                       (json.dumps(placed),))
+        known = existing_ids(db, records, held).__contains__
         for r in records:
             for k, rel in enumerate(r.relations):
                 if not known(rel.target):
@@ -896,6 +892,132 @@ def update_store(path: str | os.PathLike[str], records: Sequence[Any], *,
     finally:
         db.close()
     return len(records)
+
+
+def _validated(items: Sequence[Any]) -> list[Any]:
+    """``items`` as records: dicts are validated by their own class, records kept."""
+    from pydantic import ValidationError
+
+    from lineage.records import validate_record
+
+    valid = []
+    for k, r in enumerate(items):
+        try:
+            valid.append(validate_record(r) if isinstance(r, dict) else r)
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(str(x) for x in err["loc"]) or "record"
+            rid = r.get("id") if isinstance(r.get("id"), str) else f"item {k + 1}"
+            raise StoreError(f"{rid}.{where}: {err['msg']}. Fix the record; nothing was "
+                             "written.") from None
+    return valid
+
+
+def _named(items: Sequence[Any]) -> list[str]:
+    """The ids of ``items`` (records or JSON data) and of the records their relations name,
+    as far as they can be read before validation (a guess: validation may change them)."""
+    names: list[str] = []
+    for r in items:
+        data = r if isinstance(r, dict) else None
+        rid = data.get("id") if data is not None else getattr(r, "id", None)
+        if isinstance(rid, str):
+            names.append(rid.strip())
+        rels = data.get("relations") if data is not None else getattr(r, "relations", None)
+        for rel in rels if isinstance(rels, list | tuple) else ():
+            if isinstance(rel, dict):
+                target, techniques = rel.get("target"), rel.get("techniques")
+            else:
+                target, techniques = getattr(rel, "target", None), getattr(rel, "techniques", None)
+            for name in (target, *(techniques if isinstance(techniques, list | tuple) else ())):
+                if isinstance(name, str):
+                    names.append(name.strip())
+    return names
+
+
+class _Opening:
+    """Opens the store at ``path`` for writing on a thread of its own while the caller
+    validates ``items``: checks the store, takes the write lock (``BEGIN IMMEDIATE``),
+    finds which of the records ``items`` name it holds and, for items still to be
+    validated, writes a stand-in row where each of their relations will go. Placing a row
+    in the relations table (clustered by target) is the expensive part of an update: a
+    page read and journaled per relation; the stand-ins do that while the records are
+    validated, and are replaced by the records' own relations in the same transaction
+    (:func:`update_store`). :meth:`result` waits for it; :meth:`abandon` rolls it back."""
+
+    def __init__(self, path: str | os.PathLike[str], items: Sequence[Any]) -> None:
+        import threading
+
+        self._path = path
+        self._names = _named(items)
+        self._stand_ins = _stand_ins(items)
+        self._db: sqlite3.Connection | None = None
+        self._held: set[str] = set()
+        self._placed: list[str] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="lineage-open-store",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        # one statement each: the thread needs the interpreter only between them
+        try:
+            db = SQLiteStore(self._path, writable=True).db  # checks the file and its version
+            self._db = db
+            db.isolation_level = None
+            db.execute("PRAGMA busy_timeout=30000")
+            # room for every page the update touches twice (stand-in, then its own row)
+            db.execute("PRAGMA cache_size=-65536")
+            db.execute("BEGIN IMMEDIATE")
+            (found,) = db.execute(
+                "SELECT json_group_array(id) FROM records WHERE id IN "
+                "(SELECT value FROM json_each(?))", (json.dumps(self._names),)).fetchone()
+            self._held = set(json.loads(found))
+            if self._stand_ins:
+                db.execute(
+                    "INSERT OR REPLACE INTO edges(dst, src, pos, relation, confidence, body) "
+                    "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+                    "json_extract(value, '$[2]'), '', '', "
+                    "printf('%.*c', json_extract(value, '$[3]'), ' ') FROM json_each(?)",
+                    (json.dumps(self._stand_ins),))
+                self._placed = sorted({src for _, src, _, _ in self._stand_ins})
+        except BaseException as e:  # handed to the caller by result()
+            self._error = e
+
+    def result(self) -> tuple[sqlite3.Connection, set[str], list[str]]:
+        """The connection (in its write transaction), the ids found in the store, and the
+        ids of the records whose relations have stand-ins."""
+        self._thread.join()
+        if self._error is not None:
+            self.abandon()
+            raise self._error
+        assert self._db is not None
+        return self._db, self._held, self._placed
+
+    def abandon(self) -> None:
+        self._thread.join()
+        if self._db is not None:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            self._db.close()
+            self._db = None
+
+
+def _stand_ins(items: Sequence[Any]) -> list[tuple[str, str, int, int]]:
+    """``(target, source id, position, size)`` of the relations of the JSON items (dicts)
+    whose id and targets are already in their validated form (stripped strings). The size
+    is about that of the relation's stored evidence, so that the stand-in takes its room
+    in the page (a full page is split then, not when the relation itself is written)."""
+    out = []
+    for r in items:
+        rid = r.get("id") if isinstance(r, dict) else None
+        rels = r.get("relations") if isinstance(r, dict) else None
+        if not isinstance(rid, str) or rid != rid.strip() or not isinstance(rels, list):
+            continue
+        for k, rel in enumerate(rels):
+            target = rel.get("target") if isinstance(rel, dict) else None
+            if isinstance(target, str) and target == target.strip():
+                out.append((target, rid, k, min(len(str(rel.get("sources", ""))), 4000)))
+    return out
 
 
 # --- imports (graph.importers): many records into an existing store, in one transaction ---
