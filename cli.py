@@ -165,13 +165,13 @@ def _store(ctx: click.Context, as_of: str | None = None):
     return S
 
 
-def _progress(label: str):
+def _progress(label: str, unit: str = "records"):
     """A progress callback drawing on stderr when it is a terminal (else silent)."""
     if not sys.stderr.isatty():
         return None
 
     def update(done: int) -> None:
-        click.echo(f"\r{label}: {done:,} records", err=True, nl=False)
+        click.echo(f"\r{label}: {done:,} {unit}", err=True, nl=False)
 
     return update
 
@@ -970,7 +970,7 @@ def export_rdf_cmd(ctx, fmt, output, focus, depth, base, as_of):
         if streamed is not None:  # never the whole file in memory
             from itertools import islice
 
-            chunks = streamed(S, base=base)  # one chunk per record
+            chunks = streamed(S, base=base)  # chunks of whole lines (records)
             while True:
                 chunk = "".join(islice(chunks, 200))
                 if not chunk:
@@ -1166,7 +1166,7 @@ def push_cmd(ctx, endpoint, graph_iri, update, timeout, bulk, base):
     check_graph_iri(graph_iri)
     S = _local_store(ctx)
     result = push(S, endpoint, graph=graph_iri, base=base, update=update, timeout=timeout,
-                  bulk=bulk, progress=_progress("Uploaded"))
+                  bulk=bulk, progress=_progress("Uploaded", "triples"))
     if sys.stderr.isatty():
         click.echo("", err=True)
     from graph.remote import redact

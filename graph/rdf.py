@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -593,8 +594,9 @@ def _record_triples(rec: Record, relations: list[tuple[int, Relation, list[str]]
         _source_triples(add, iri, j, src)
     nodes = _relation_nodes(iri, rec.relations)
     direct: set[tuple[str, str]] = set()
-    for k, rel, techniques in relations:
-        _relation_triples(add, iri, nodes[k], k, rel, techniques, base, direct)
+    for k, rel, techniques in relations:  # a stored relation keeps its place in its record
+        _relation_triples(add, iri, nodes[k], rel.__dict__.get("_pos", k), rel, techniques,
+                          base, direct)
     for i, claim in enumerate(rec.claims):
         _claim_triples(add, iri, i, claim)
     return out
@@ -700,10 +702,10 @@ def _plain_records(rows: Iterable[tuple[str, str, list[tuple]]], where: str
                 data["claims"] = [_plain("claim", {**c, "sources": sources(c["sources"])})
                                   for c in data["claims"]]
             rels = []
-            for dst, kind, _pos, conf, rbody in edges:
+            for dst, kind, pos, conf, rbody in edges:
                 r = json_loads(rbody)
                 r["sources"] = sources(r.get("sources") or ())
-                r["relation"], r["target"], r["confidence"] = kind, dst, conf
+                r["relation"], r["target"], r["confidence"], r["_pos"] = kind, dst, conf, pos
                 rels.append(_plain("relation", r))
             data["relations"] = rels
             data["_where"] = where
@@ -773,23 +775,48 @@ def _nt_term(t: Term) -> str:
 
 def iter_ntriples(source: Exportable, *, base: str = DEFAULT_BASE,
                   jobs: int | None = None) -> Iterator[str]:
-    """Yield the N-Triples export, one chunk of lines per record, without an rdflib Graph.
+    """Yield the N-Triples export in chunks of whole lines, without an rdflib Graph.
 
-    Memory stays bounded by one record (and a cache of formatted terms), so a
-    large graph streams straight to a file or a pipe. The base and the type of
-    ``source`` are checked before the first chunk.
+    A whole store or knowledge base is written in one order, whatever holds it:
+    each record's own triples, by id, then the relations' triples, by target,
+    stating record and position (the order a store on disk keeps its relations,
+    read in one pass). A view (``as_of``, :func:`focus_graph`) is written record
+    by record, each with its relations. From a store on disk, memory stays
+    bounded (a record or a group of relations, and a cache of formatted terms),
+    so a large graph streams straight to a file or a pipe. The base and the type
+    of ``source`` are checked before the first chunk.
 
     >>> from graph.query import example_store
-    >>> chunks = list(iter_ntriples(example_store()))
-    >>> len(chunks), any('"阿尔帕卡"@zh' in chunk for chunk in chunks)
-    (6, True)
+    >>> text = "".join(iter_ntriples(example_store()))
+    >>> '"阿尔帕卡"@zh' in text, len(text.splitlines()) > 50
+    (True, True)
     """
     check_base(base)
     records = _records(source)  # checks the type of source at once
     n = _jobs(source, jobs)
     if n > 1:
         return _parallel_ntriples(source, base, n)
+    if _whole_on_disk(source):
+        where = str(source.path)
+        return itertools.chain(_nt_records(source, None, None, base, where),
+                               _nt_relations(source, None, None, base, where))
+    if _whole_in_memory(source):
+        return _nt_in_order(records, base)
     return _iter_ntriples(records, base)
+
+
+def _whole_in_memory(S: Any) -> bool:
+    """Whether ``S`` is a knowledge base or a whole in-memory store (not a view)."""
+    from .store.memory import MemoryStore
+
+    return isinstance(S, KnowledgeBase) or (isinstance(S, MemoryStore)
+                                            and not hasattr(S, "base"))
+
+
+def _whole_on_disk(S: Any) -> bool:
+    """Whether ``S`` is a whole store on disk, read in table order by the exports."""
+    return (getattr(S, "iter_relation_rows", None) is not None
+            and str(getattr(S, "path", ":memory:")) != ":memory:")
 
 
 def _iter_ntriples(records: Iterator[tuple[Record, _Kept]], base: str) -> Iterator[str]:
@@ -812,19 +839,118 @@ def _iter_ntriples(records: Iterator[tuple[Record, _Kept]], base: str) -> Iterat
         yield "".join(lines)
 
 
+def _nt_records(S: Any, lo: Any, hi: Any, base: str, where: str) -> Iterator[str]:
+    """N-Triples of the records of store ``S`` with ``lo <= id < hi``, without their
+    relations (:func:`_nt_relations` writes those)."""
+    rows = ((rid, body, ()) for rid, body in S.iter_record_rows(lo, hi))
+    return _iter_ntriples(_plain_records(rows, where), base)
+
+
+def _nt_relations(S: Any, lo: Any, hi: Any, base: str, where: str) -> Iterator[str]:
+    """N-Triples of the relations of store ``S`` with ``lo <= (target, source) < hi``, read
+    in the table's own order (one pass, no lookup per relation, unlike reading them by
+    stating record)."""
+    return _nt_relation_groups(_stored_groups(S.iter_relation_rows(lo, hi), where), base,
+                               where)
+
+
+def _stored_groups(rows: Iterable[tuple], where: str
+                   ) -> Iterator[tuple[str, list[tuple[int, Any, list[str]]]]]:
+    """Stored relation rows (by target, source, position) as groups: the stating record's
+    id and its ``(position, relation, techniques)`` about one target."""
+    from json import loads as json_loads
+
+    group: list[tuple[int, Any, list[str]]] = []
+    key = None
+    for dst, src, kind, pos, conf, body in rows:
+        if (dst, src) != key:
+            if group:
+                yield key[1], group  # type: ignore[index]
+            group, key = [], (dst, src)
+        try:
+            r = json_loads(body)
+            r["sources"] = [_plain("source", x) for x in r.get("sources") or ()]
+            r["relation"], r["target"], r["confidence"] = kind, dst, conf
+            rel = _plain("relation", r)
+            group.append((pos, rel, list(rel.techniques)))
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise _damaged(where, src, e) from None
+    if group:
+        yield key[1], group  # type: ignore[index]
+
+
+def _nt_relation_groups(groups: Iterable[tuple[str, list[tuple[int, Any, list[str]]]]],
+                        base: str, where: str) -> Iterator[str]:
+    """N-Triples of relation groups (a record's relations about one target, by position):
+    the triples of a relation depend only on the relations its record states about the
+    same target (node numbers, shared direct triples)."""
+    cache: dict[Any, str] = {}
+    get = cache.get
+    lines: list[str] = []
+    append = lines.append
+    for src, group in groups:
+        iri = record_iri(src, base)
+        nodes = _relation_nodes(iri, [rel for _, rel, _ in group])
+        out: list[Triple] = []
+        direct: set[tuple[str, str]] = set()
+        try:
+            for (pos, rel, techniques), node in zip(group, nodes, strict=True):
+                _relation_triples(out.append, iri, node, pos, rel, techniques, base, direct)
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            if not isinstance(group[0][1], _Plain):  # a validated record: a bug, not bad data
+                raise
+            raise _damaged(where, src, e) from None
+        for s, p, o in out:
+            if type(o) is str:
+                append(f"<{s}> <{p}> <{o}> .\n")
+            else:
+                oo = get(o)
+                if oo is None:
+                    oo = cache[o] = _nt_term(o)
+                append(f"<{s}> <{p}> {oo} .\n")
+        if len(lines) > 2000:
+            yield "".join(lines)
+            lines.clear()
+            if len(cache) > 200_000:
+                cache.clear()
+    if lines:
+        yield "".join(lines)
+
+
+def _nt_in_order(records: Iterator[tuple[Record, _Kept]], base: str) -> Iterator[str]:
+    """N-Triples of a whole source held in memory, in the order of a store on disk (so
+    every kind of store writes the same file): each record's own triples, by id, then the
+    relations, by target, stating record and position."""
+    held: list[tuple[str, str, int, Any, list[str]]] = []
+
+    def own() -> Iterator[tuple[Record, _Kept]]:
+        for rec, kept in records:
+            held.extend((rel.target, rec.id, k, rel, techniques) for k, rel, techniques in kept)
+            yield rec, []
+
+    yield from _iter_ntriples(own(), base)
+    held.sort(key=lambda h: (h[0], h[1], h[2]))
+    groups = ((src, [(k, rel, techniques) for _, _, k, rel, techniques in items])
+              for (_, src), items in itertools.groupby(held, key=lambda h: (h[0], h[1])))
+    yield from _nt_relation_groups(groups, base, "knowledge base")
+
+
 PARALLEL_MIN = 20_000
 """A store with at least this many records is exported to N-Triples by several processes."""
 
 
-def _nt_part(path: str, lo: str | None, hi: str | None, base: str, out: str) -> str:
-    """Write the N-Triples of the records ``lo <= id < hi`` of the store at ``path`` to the
-    file ``out`` (run in a worker process); returns ``out``."""
+def _nt_part(path: str, what: str, lo: Any, hi: Any, base: str, out: str) -> str:
+    """Write the N-Triples of the records with ``lo <= id < hi`` (``what`` is
+    ``"records"``) or of the relations with ``lo <= (target, source) < hi``
+    (``"relations"``) of the store at ``path`` to the file ``out`` (run in a worker
+    process); returns ``out``."""
     from .store.sqlite import SQLiteStore
 
     S = SQLiteStore(path)
+    part = _nt_records if what == "records" else _nt_relations
     try:
         with open(out, "w", encoding="utf-8") as f:
-            for chunk in _iter_ntriples(_plain_records(S.iter_sorted_rows(lo, hi), path), base):
+            for chunk in part(S, lo, hi, base, path):
                 f.write(chunk)
     finally:
         S.close()
@@ -839,8 +965,9 @@ def _parallel_ntriples(S: Any, base: str, jobs: int) -> Iterator[str]:
 
 def _parallel_nt_bytes(S: Any, base: str, jobs: int) -> Iterator[bytes]:
     """The N-Triples of a whole on-disk store, made by ``jobs`` worker processes, each
-    writing runs of records (in id order) to a private temporary file; the runs are read
-    back in order, so the output is the same as one process writes."""
+    writing runs of records (in id order), then of relations (in the table's order), to a
+    private temporary file; the runs are read back in order, so the output is the same as
+    one process writes."""
     for part in _parallel_nt_parts(S, base, jobs):
         with open(part, "rb") as f:  # blocks end at line ends: each decodes alone
             while block := f.read(1 << 20):
@@ -855,15 +982,23 @@ def _parallel_nt_parts(S: Any, base: str, jobs: int) -> Iterator[Path]:
     import shutil
     import tempfile
 
-    cuts = S.split_ids(jobs * 4)
-    bounds = list(zip([None, *cuts], [*cuts, None], strict=True))
+    def runs(cuts: list[Any]) -> list[tuple[Any, Any]]:
+        return list(zip([None, *cuts], [*cuts, None], strict=True))
+
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     tmp = tempfile.mkdtemp(prefix="lineage-nt-")
     try:
         with multiprocessing.get_context(method).Pool(jobs) as pool:
-            pending = [pool.apply_async(_nt_part, (str(S.path), lo, hi, base,
-                                                   str(Path(tmp) / f"part-{i:04d}.nt")))
-                       for i, (lo, hi) in enumerate(bounds)]
+            def submit(what: str, lo: Any, hi: Any) -> Any:
+                out = str(Path(tmp) / f"part-{len(pending):04d}.nt")
+                return pool.apply_async(_nt_part, (str(S.path), what, lo, hi, base, out))
+
+            pending: list[Any] = []
+            for lo, hi in runs(S.split_ids(jobs * 4)):
+                pending.append(submit("records", lo, hi))
+            # cut while the workers write the records: runs of about as many relations
+            for lo, hi in runs(S.split_relations(jobs * 4)):
+                pending.append(submit("relations", lo, hi))
             for job in pending:
                 part = Path(job.get())
                 yield part
@@ -877,8 +1012,7 @@ def _jobs(S: Any, jobs: int | None) -> int:
         import os
 
         jobs = min(os.cpu_count() or 1, 4)
-    if (jobs <= 1 or getattr(S, "iter_sorted_rows", None) is None
-            or str(getattr(S, "path", ":memory:")) == ":memory:"):
+    if jobs <= 1 or not _whole_on_disk(S):
         return 1
     return jobs if jobs > 1 and len(S) >= PARALLEL_MIN else 1
 

@@ -111,8 +111,8 @@ def query_url_for(store_url: str) -> str | None:
 
 
 def _counted(chunks: Iterator[str], counts: list[int]) -> Iterator[str]:
+    """``chunks``, counting their lines (triples) in ``counts[1]`` as they go by."""
     for chunk in chunks:
-        counts[0] += 1
         counts[1] += chunk.count("\n")
         yield chunk
 
@@ -145,14 +145,16 @@ def push(S: Any, endpoint: str, *, graph: str = DEFAULT_GRAPH, base: str | None 
                                     else (update or None))
     update_ep = Endpoint(update_url, timeout=timeout, what="--update-endpoint") \
         if update_url else None
-    counts = [0, 0]
+    counts = [len(S), 0]  # records, triples
     chunks = _counted(iter_ntriples(S, base=base or DEFAULT_BASE), counts)
     if progress is not None:
         def reporting(it: Iterator[str]) -> Iterator[str]:
-            for i, chunk in enumerate(it, 1):
-                if i % 5000 == 0:
-                    progress(i)
+            shown = 0
+            for chunk in it:
                 yield chunk
+                if counts[1] - shown >= 100_000:
+                    shown = counts[1]
+                    progress(shown)
 
         chunks = reporting(chunks)
     start = time.perf_counter()

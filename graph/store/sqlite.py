@@ -279,6 +279,52 @@ class SQLiteStore(Store):
                 pending = edges.fetchone()
             yield rid, body, mine
 
+    def iter_record_rows(self, lo: str | None = None, hi: str | None = None
+                         ) -> Iterator[tuple[str, str]]:
+        """Every record with ``lo <= id < hi`` (all when None) as stored: its id and its
+        JSON, sorted by id. Nothing is validated or decoded (see :meth:`iter_sorted_rows`)."""
+        conds, args = [], []
+        if lo is not None:
+            conds.append("id >= ?")
+            args.append(lo)
+        if hi is not None:
+            conds.append("id < ?")
+            args.append(hi)
+        where = " WHERE " + " AND ".join(conds) if conds else ""
+        return iter(self.db.execute(f"SELECT id, body FROM records{where} ORDER BY id", args))
+
+    def iter_relation_rows(self, lo: tuple[str, str] | None = None,
+                           hi: tuple[str, str] | None = None
+                           ) -> Iterator[tuple[str, str, str, int, str, str]]:
+        """Every relation with ``lo <= (target, source) < hi`` (all when None) as stored:
+        ``(target, source, kind, position, confidence, JSON)``, in the order the table keeps
+        them (target, source, position): one pass over the table, no lookup per row. The
+        relations a record states about one target come together, in their order."""
+        conds, args = [], []
+        if lo is not None:
+            conds.append("(dst, src) >= (?, ?)")
+            args += lo
+        if hi is not None:
+            conds.append("(dst, src) < (?, ?)")
+            args += hi
+        where = " WHERE " + " AND ".join(conds) if conds else ""
+        return iter(self.db.execute(
+            f"SELECT dst, src, relation, pos, confidence, body FROM edges{where} "
+            "ORDER BY dst, src, pos", args))
+
+    def split_relations(self, parts: int) -> list[tuple[str, str]]:
+        """``parts - 1`` cuts ``(target, source)`` that divide the relations, in the table's
+        order, into ``parts`` runs of about the same length; a record's relations about one
+        target are never divided."""
+        n = self.edge_count()
+        cuts: list[tuple[str, str]] = []
+        for k in range(1, parts):
+            row = self.db.execute("SELECT dst, src FROM edges ORDER BY dst, src LIMIT 1 "
+                                  "OFFSET ?", (n * k // parts,)).fetchone()
+            if row is not None and (not cuts or tuple(row) > cuts[-1]):
+                cuts.append(tuple(row))
+        return cuts
+
     def split_ids(self, parts: int) -> list[str]:
         """``parts - 1`` ids that cut the records, in id order, into ``parts`` runs of about
         the same length (fewer when there are few records)."""
