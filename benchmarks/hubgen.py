@@ -54,8 +54,8 @@ def hub_items(n: int, seed: int = 7) -> Iterator[dict[str, Any]]:
     parents_pool: list[list[int]] = [[] for _ in range(bases)]  # models that may be parents
     for i in range(n):
         rels: list[dict[str, Any]] = []
-        year = 2023 + (i * 3) // max(n, 1)
-        month = 1 + (i * 37 // max(n, 1)) % 12
+        months = (i * 36) // max(n, 1)  # three years, in creation order: never before a parent
+        year, month = 2023 + months // 12, 1 + months % 12
         if i < bases:
             tree_of.append(i)
             depth.append(0)
