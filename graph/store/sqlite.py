@@ -905,6 +905,7 @@ def update_store(path: str | os.PathLike[str], records: Sequence[Any], *,
     nothing is written and :class:`StoreError` names the first dangling
     reference. Returns the number of records written.
     """
+    records = list(records)
     # The store is opened, locked for writing and asked which of the named records it holds
     # on another thread while this one validates: SQLite waits on pages and the disk without
     # holding the interpreter, and validating starts by importing the record classes.
