@@ -819,21 +819,25 @@ def _whole_on_disk(S: Any) -> bool:
             and str(getattr(S, "path", ":memory:")) != ":memory:")
 
 
+def _nt_lines(triples: Iterable[Triple], cache: dict[Any, str],
+              append: Callable[[str], None]) -> None:
+    """Append the N-Triples lines of ``triples``; literals are formatted once (``cache``)."""
+    get = cache.get
+    for s, p, o in triples:
+        if type(o) is str:
+            append(f"<{s}> <{p}> <{o}> .\n")
+        else:
+            oo = get(o)
+            if oo is None:
+                oo = cache[o] = _nt_term(o)
+            append(f"<{s}> <{p}> {oo} .\n")
+
+
 def _iter_ntriples(records: Iterator[tuple[Record, _Kept]], base: str) -> Iterator[str]:
     cache: dict[Any, str] = {}  # literals, formatted once
-    get = cache.get
-    triples = _triples_of
     for rec, kept in records:
-        lines = []
-        append = lines.append
-        for s, p, o in triples(rec, kept, base):
-            if type(o) is str:
-                append(f"<{s}> <{p}> <{o}> .\n")
-            else:
-                oo = get(o)
-                if oo is None:
-                    oo = cache[o] = _nt_term(o)
-                append(f"<{s}> <{p}> {oo} .\n")
+        lines: list[str] = []
+        _nt_lines(_triples_of(rec, kept, base), cache, lines.append)
         if len(cache) > 200_000:
             cache.clear()
         yield "".join(lines)
@@ -885,9 +889,7 @@ def _nt_relation_groups(groups: Iterable[tuple[str, list[tuple[int, Any, list[st
     the triples of a relation depend only on the relations its record states about the
     same target (node numbers, shared direct triples)."""
     cache: dict[Any, str] = {}
-    get = cache.get
     lines: list[str] = []
-    append = lines.append
     for src, group in groups:
         iri = record_iri(src, base)
         nodes = _relation_nodes(iri, [rel for _, rel, _ in group])
@@ -900,14 +902,7 @@ def _nt_relation_groups(groups: Iterable[tuple[str, list[tuple[int, Any, list[st
             if not isinstance(group[0][1], _Plain):  # a validated record: a bug, not bad data
                 raise
             raise _damaged(where, src, e) from None
-        for s, p, o in out:
-            if type(o) is str:
-                append(f"<{s}> <{p}> <{o}> .\n")
-            else:
-                oo = get(o)
-                if oo is None:
-                    oo = cache[o] = _nt_term(o)
-                append(f"<{s}> <{p}> {oo} .\n")
+        _nt_lines(out, cache, lines.append)
         if len(lines) > 2000:
             yield "".join(lines)
             lines.clear()
