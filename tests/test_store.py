@@ -509,6 +509,37 @@ def test_a_damaged_store_stops_the_export_with_one_line(run, tmp_path, body, sto
     assert not out.exists()
 
 
+@pytest.mark.parametrize("body", ['not json', '{"sources": [{"quote": "no document"}], '
+                                  '"techniques": 3}', '[1, 2]'])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_damaged_relation_stops_the_export_with_one_line(shipped_kb, tmp_path, body, jobs,
+                                                           store_kind, monkeypatch):
+    """Relations are read in the table's order, apart from their records: a relation the
+    writer cannot read names its stating record, in one line, by one process or several."""
+    if store_kind != "sqlite":
+        pytest.skip("about stores on disk")
+    import sqlite3
+
+    from graph import rdf
+    from graph.store.sqlite import SQLiteStore, build_store
+    from lineage.errors import RdfError
+
+    path = tmp_path / "kb.db"
+    build_store(path, shipped_kb.records.values()).close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE edges SET body=? WHERE src='alpaca-7b' AND dst='llama-7b'", (body,))
+    db.commit()
+    db.close()
+    monkeypatch.setattr(rdf, "PARALLEL_MIN", 1)
+    S = SQLiteStore(path)
+    with pytest.raises(RdfError, match=r"record 'alpaca-7b' in the store cannot be read") as e:
+        rdf.write_rdf(S, tmp_path / "out.nt", "nt") if jobs > 1 else "".join(
+            rdf.iter_ntriples(S, jobs=1))
+    assert "\n" not in str(e.value) and f"index -o {path}" in str(e.value)
+    assert not (tmp_path / "out.nt").exists()
+    S.close()
+
+
 def test_the_benchmark_graph_passes_the_projects_own_checks(store_kind):
     """The Hub-shaped benchmark data is data the validator accepts (dates never before a
     parent's, no unknown targets, no cycles), so the stores measured are ones a user could
