@@ -42,6 +42,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
+import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -684,29 +685,32 @@ def _plain(kind: str, data: dict[str, Any]) -> Any:
     return obj
 
 
+def _stored_relation(target: str, kind: str, pos: int, confidence: str, body: str) -> Any:
+    """A stored relation as a plain object (``_pos``: its place in its record)."""
+    r = json.loads(body)
+    r["sources"] = [_plain("source", x) for x in r.get("sources") or ()]
+    r["relation"], r["target"], r["confidence"], r["_pos"] = kind, target, confidence, pos
+    return _plain("relation", r)
+
+
 def _plain_records(rows: Iterable[tuple[str, str, list[tuple]]], where: str
                    ) -> Iterator[tuple[Any, _Kept]]:
     """Stored records as plain objects the writer reads like the models (no validation:
     the fast path of an export from a store). A record the writer cannot read (a damaged
     or planted store) stops the export with :class:`RdfError` naming it."""
-    from json import loads as json_loads
 
     def sources(items: Any) -> list[Any]:
         return [_plain("source", x) for x in items]
 
     for rid, body, edges in rows:
         try:
-            data = json_loads(body)
+            data = json.loads(body)
             data["sources"] = sources(data.get("sources") or ())
             if data.get("claims"):
                 data["claims"] = [_plain("claim", {**c, "sources": sources(c["sources"])})
                                   for c in data["claims"]]
-            rels = []
-            for dst, kind, pos, conf, rbody in edges:
-                r = json_loads(rbody)
-                r["sources"] = sources(r.get("sources") or ())
-                r["relation"], r["target"], r["confidence"], r["_pos"] = kind, dst, conf, pos
-                rels.append(_plain("relation", r))
+            rels = [_stored_relation(dst, kind, pos, conf, rbody)
+                    for dst, kind, pos, conf, rbody in edges]
             data["relations"] = rels
             data["_where"] = where
             rec = _plain(data["type"], data)
@@ -809,8 +813,7 @@ def _whole_in_memory(S: Any) -> bool:
     """Whether ``S`` is a knowledge base or a whole in-memory store (not a view)."""
     from .store.memory import MemoryStore
 
-    return isinstance(S, KnowledgeBase) or (isinstance(S, MemoryStore)
-                                            and not hasattr(S, "base"))
+    return isinstance(S, (KnowledgeBase, MemoryStore))  # views are other classes
 
 
 def _whole_on_disk(S: Any) -> bool:
@@ -862,8 +865,6 @@ def _stored_groups(rows: Iterable[tuple], where: str
                    ) -> Iterator[tuple[str, list[tuple[int, Any, list[str]]]]]:
     """Stored relation rows (by target, source, position) as groups: the stating record's
     id and its ``(position, relation, techniques)`` about one target."""
-    from json import loads as json_loads
-
     group: list[tuple[int, Any, list[str]]] = []
     key = None
     for dst, src, kind, pos, conf, body in rows:
@@ -872,10 +873,7 @@ def _stored_groups(rows: Iterable[tuple], where: str
                 yield key[1], group  # type: ignore[index]
             group, key = [], (dst, src)
         try:
-            r = json_loads(body)
-            r["sources"] = [_plain("source", x) for x in r.get("sources") or ()]
-            r["relation"], r["target"], r["confidence"] = kind, dst, conf
-            rel = _plain("relation", r)
+            rel = _stored_relation(dst, kind, pos, conf, body)
             group.append((pos, rel, list(rel.techniques)))
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise _damaged(where, src, e) from None

@@ -150,6 +150,19 @@ _NODE_JSONL = (  # the --jsonl node line (graph.serialize.node_jsonl); ?1 is the
     "'hub_ids', json(r.hub_ids))")
 
 
+def _between(column: str, lo: Any, hi: Any) -> tuple[str, list[Any]]:
+    """A ``WHERE`` clause for ``lo <= column < hi`` (no bound where None) and its arguments;
+    tuple bounds compare a row of columns, such as ``(dst, src)``."""
+    conds, args = [], []
+    for op, bound in ((">=", lo), ("<", hi)):
+        if bound is not None:
+            values = list(bound) if isinstance(bound, tuple) else [bound]
+            marks = "?" if len(values) == 1 else f"({', '.join('?' * len(values))})"
+            conds.append(f"{column} {op} {marks}")
+            args += values
+    return (" WHERE " + " AND ".join(conds) if conds else ""), args
+
+
 class SQLiteStore(Store):
     """A store kept in one SQLite file.
 
@@ -260,18 +273,12 @@ class SQLiteStore(Store):
         and its relations' rows ``(target, kind, position, confidence, JSON)``, sorted by id,
         in one pass over two cursors. Nothing is validated or decoded: the fast path of
         the exports, which check what they read."""
-        where, args = "", []
-        if lo is not None:
-            where, args = " WHERE {0} >= ?", [lo]
-        if hi is not None:
-            where += (" AND" if where else " WHERE") + " {0} < ?"
-            args.append(hi)
+        where, args = _between("src", lo, hi)
         edges = self.db.cursor().execute(
-            "SELECT src, dst, relation, pos, confidence, body FROM edges"
-            + where.format("src") + " ORDER BY src, pos", args)
+            f"SELECT src, dst, relation, pos, confidence, body FROM edges{where} "
+            "ORDER BY src, pos", args)
         pending = edges.fetchone()
-        for rid, body in self.db.cursor().execute(
-                "SELECT id, body FROM records" + where.format("id") + " ORDER BY id", args):
+        for rid, body in self.iter_record_rows(lo, hi):
             mine = []
             while pending is not None and pending[0] <= rid:
                 if pending[0] == rid:
@@ -283,14 +290,7 @@ class SQLiteStore(Store):
                          ) -> Iterator[tuple[str, str]]:
         """Every record with ``lo <= id < hi`` (all when None) as stored: its id and its
         JSON, sorted by id. Nothing is validated or decoded (see :meth:`iter_sorted_rows`)."""
-        conds, args = [], []
-        if lo is not None:
-            conds.append("id >= ?")
-            args.append(lo)
-        if hi is not None:
-            conds.append("id < ?")
-            args.append(hi)
-        where = " WHERE " + " AND ".join(conds) if conds else ""
+        where, args = _between("id", lo, hi)
         return iter(self.db.execute(f"SELECT id, body FROM records{where} ORDER BY id", args))
 
     def iter_relation_rows(self, lo: tuple[str, str] | None = None,
@@ -300,14 +300,7 @@ class SQLiteStore(Store):
         ``(target, source, kind, position, confidence, JSON)``, in the order the table keeps
         them (target, source, position): one pass over the table, no lookup per row. The
         relations a record states about one target come together, in their order."""
-        conds, args = [], []
-        if lo is not None:
-            conds.append("(dst, src) >= (?, ?)")
-            args += lo
-        if hi is not None:
-            conds.append("(dst, src) < (?, ?)")
-            args += hi
-        where = " WHERE " + " AND ".join(conds) if conds else ""
+        where, args = _between("(dst, src)", lo, hi)
         return iter(self.db.execute(
             f"SELECT dst, src, relation, pos, confidence, body FROM edges{where} "
             "ORDER BY dst, src, pos", args))
@@ -927,7 +920,7 @@ def update_store(path: str | os.PathLike[str], records: Sequence[Any], *,
                 if not known(rel.target):
                     raise StoreError(f"{r.id}.relations[{k}].target: unknown record "
                                      f"{rel.target!r}. Add it in the same update, or fix the id.")
-        write_records(db, list(records), origins, known=known)
+        write_records(db, records, origins, known=known)
         _mark_walks_stale(db)
         db.execute("INSERT OR REPLACE INTO meta VALUES ('updated_at', ?)",
                    (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),))
