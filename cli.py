@@ -602,9 +602,9 @@ def license_cmd(ctx, name, as_json, as_of):
     Collects NAME's own licence, the licences of the models whose weights it
     carries, of the data it was trained on, and the terms of the models that
     generated that data or that it was distilled from (OpenAI's terms forbid
-    training competing models on ChatGPT outputs). Prints the verdict (allowed / NOT allowed / unknown), each
-    restriction with the path that brings it, and conflicts between a declared
-    licence and inherited terms.
+    training competing models on ChatGPT outputs). Prints the verdict (allowed /
+    NOT allowed / unknown), each restriction with the path that brings it, and
+    conflicts between a declared licence and inherited terms.
 
     \b
     Examples:
