@@ -2,7 +2,8 @@
 
 Run:  python benchmarks/bench_store.py [--sizes 10000 100000 1000000] [--runs 5]
 
-For each size it builds a Hub-shaped store (benchmarks/hubgen.py), then times
+For each size it builds a Hub-shaped store (benchmarks/hubgen.py), and times
+``lineage index`` of the same graph written as YAML data files, then times
 fresh processes of the CLI against it, each as a ratio to
 ``python -c "import networkx"`` measured in the same run (this machine is
 shared and noisy; ratios hold where seconds do not). Peak memory is the
@@ -124,6 +125,9 @@ def main() -> None:
     ap.add_argument("--dir", default=None, help="where to build the stores (default: a temp dir)")
     ap.add_argument("--reuse", action="store_true",
                     help="reuse stores already built in --dir (skips the build row)")
+    ap.add_argument("--yaml", action="store_true",
+                    help="time 'lineage index' of the graph written as YAML data files even "
+                         "with --reuse (always done without it)")
     ap.add_argument("--formats", nargs="*", choices=("turtle", "jsonld"),
                     default=["turtle", "jsonld"],
                     help="streamed exports timed besides N-Triples (none: only N-Triples)")
@@ -169,6 +173,19 @@ def main() -> None:
             rows.append((size, "build the store", f"{secs:.1f} s", "-", f"{mb} MB",
                          "<= 300 s, < 4 GB"))
             print(f"  {size:>9} {'build the store':<44} {secs:8.1f} s {'':>7} {mb:6d} MB  "
+                  "<= 300 s, < 4 GB", flush=True)
+        if a.yaml or not a.reuse:
+            data, db = work / f"hub-{n}-yaml", work / f"hub-{n}-from-yaml.db"
+            run([sys.executable, str(ROOT / "benchmarks" / "hubgen.py"), str(n),
+                 "--yaml", str(data)])  # written first, untimed
+            secs, mb = run(LINEAGE + ["--no-shipped", "--data-dir", str(data), "index", "-o",
+                                      str(db)], env=env)
+            mbytes = sum(f.stat().st_size for f in data.iterdir()) / 1e6
+            shutil.rmtree(data)
+            db.unlink()
+            what = f"build the store from YAML ({mbytes:,.0f} MB, lineage index)"
+            rows.append((size, what, f"{secs:.1f} s", "-", f"{mb} MB", "<= 300 s, < 4 GB"))
+            print(f"  {size:>9} {what:<44} {secs:8.1f} s {'':>7} {mb:6d} MB  "
                   "<= 300 s, < 4 GB", flush=True)
         # in a child process: the parent stays small, since a child's peak memory
         # (ru_maxrss) starts from what it inherits at fork

@@ -7,6 +7,7 @@ and quantizations as leaves, datasets that a third of the models train on,
 and organizations that develop them.
 
     python benchmarks/hubgen.py 100000 --store /tmp/hub-100k.db
+    python benchmarks/hubgen.py 100000 --yaml /tmp/hub-100k-yaml   # data files instead
 
 Records are validated by the same models as curated data and written in
 batches, so memory stays flat whatever the size.
@@ -133,10 +134,46 @@ def build(n: int, path: str, seed: int = 7) -> None:
     print(f"built {path}: {len(S):,} records, {S.edge_count():,} relations")
 
 
+def write_yaml(n: int, directory: str, seed: int = 7, per_file: int = 10_000) -> int:
+    """Write the items as YAML data files of ``per_file`` records each; return the count.
+
+    Written out in full (no anchors or aliases), as a person or a converter would.
+    """
+    import yaml
+
+    class Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    batch: list[dict[str, Any]] = []
+    files = 0
+
+    def flush() -> None:
+        nonlocal batch, files
+        with open(out / f"hub-{files:04d}.yaml", "w", encoding="utf-8") as f:
+            yaml.dump(batch, f, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=1000)
+        batch, files = [], files + 1
+
+    for item in hub_items(n, seed):
+        batch.append(item)
+        if len(batch) >= per_file:
+            flush()
+    if batch:
+        flush()
+    return files
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("n", type=int, help="number of models")
-    ap.add_argument("--store", required=True, help="where to build the store")
+    where = ap.add_mutually_exclusive_group(required=True)
+    where.add_argument("--store", help="where to build the store")
+    where.add_argument("--yaml", metavar="DIR", help="write YAML data files here instead")
     ap.add_argument("--seed", type=int, default=7)
     a = ap.parse_args()
-    build(a.n, a.store, a.seed)
+    if a.yaml:
+        print(f"wrote {write_yaml(a.n, a.yaml, a.seed)} files to {a.yaml}")
+    else:
+        build(a.n, a.store, a.seed)

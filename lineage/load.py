@@ -12,14 +12,16 @@ line, record id and field, and the fix.
 from __future__ import annotations
 
 import difflib
+import gc
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, NamedTuple
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .errors import DataError, Problem, UnknownRecordError
 from .names import NameIndex, record_labels
@@ -41,6 +43,9 @@ __all__ = [
     "KnowledgeBase",
     "load",
     "loads",
+    "load_facts",
+    "RecordFacts",
+    "no_gc",
     "check_data",
     "unresolved_documents",
     "data_files",
@@ -66,6 +71,24 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
+    _by_first: ClassVar[dict[str, list]] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        """PyYAML's own rules, with each first character's patterns listed once (it is
+        called for every value, and its generic version is a third of a file's parse)."""
+        if kind is not yaml.ScalarNode or self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        if implicit[0]:
+            first = value[:1]
+            patterns = self._by_first.get(first)
+            if patterns is None:
+                patterns = self._by_first[first] = (
+                    self.yaml_implicit_resolvers.get(first, [])
+                    + self.yaml_implicit_resolvers.get(None, []))
+            for tag, rx in patterns:
+                if rx.match(value):
+                    return tag
+        return self.DEFAULT_SCALAR_TAG
 
 
 class _NumberTooLong(yaml.constructor.ConstructorError):
@@ -84,7 +107,7 @@ def _construct_int(loader: Any, node: yaml.ScalarNode) -> int:
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where something was defined."""
 
@@ -127,6 +150,56 @@ class KnowledgeBase:
 
 
 # --- YAML with line numbers -------------------------------------------------
+
+
+class RelationFacts(NamedTuple):
+    """What the cross-record checks read of a relation (see :class:`RecordFacts`)."""
+
+    relation: str
+    target: str
+    date: str | None
+    techniques: tuple[str, ...]
+    metric: str | None
+    setting: str | None
+    score: Any
+
+
+class RecordFacts:
+    """What the layering rules and the cross-record checks read of a record: its id,
+    type, labels, date and relations' kinds, targets and dates, without its text and
+    sources (a tenth of the memory: :func:`load_facts` keeps a million of them).
+
+    Equal to a record (or to another's facts) when the records are equal.
+    """
+
+    __slots__ = ("id", "type", "name", "aliases", "hub_ids", "date", "relations", "_digest")
+
+    def __init__(self, rec: Record) -> None:
+        self.id, self.type, self.name, self.date = rec.id, rec.type, rec.name, rec.date
+        self.aliases = tuple(rec.aliases)
+        self.hub_ids = tuple(getattr(rec, "hub_ids", ()) or ())
+        self.relations: list[Any] = [
+            RelationFacts(r.relation, r.target, r.date, tuple(r.techniques), r.metric,
+                          r.setting, r.score) for r in rec.relations]
+        self._digest = self.digest(rec)
+
+    @staticmethod
+    def digest(rec: Record) -> bytes:
+        import hashlib
+
+        return hashlib.blake2b(rec.model_dump_json().encode(), digest_size=16).digest()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RecordFacts):
+            return self._digest == other._digest
+        if isinstance(other, BaseModel):
+            return self._digest == self.digest(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"RecordFacts({self.id!r}, {self.type!r})"
 
 
 _MAX_EXPANSION = 100_000
@@ -245,13 +318,140 @@ def _labels(data: Any, path: tuple) -> tuple[str | None, str | None]:
     return label, _fmt_loc(path[1:]) or None
 
 
-def _parse(text: str, display: str) -> tuple[Any, dict, list[Problem]]:
+_STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{t}" for t in ("str", "map", "seq"))
+_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "null"))
+
+
+class _NotPlain(Exception):
+    """The fast reader met something only the full one handles (an alias, a tag, a
+    duplicate or complex key, deep nesting): read the file again the full way."""
+
+
+def _plain(root: yaml.Node, loader: Any) -> Any:
+    """Construct a tree that holds only plain values, each node once, keys unique.
+
+    The same values ``construct_document`` gives for such a tree, about seven
+    times faster; raises :class:`_NotPlain` on anything else.
+    """
+    return _plain_node(root, 0, set(), loader)
+
+
+def _plain_node(node: yaml.Node, depth: int, seen: set[int], loader: Any) -> Any:
+    # (a module function, not a closure: a recursive closure is a reference cycle, and
+    # the collector is paused while files are read)
+    tag = node.tag
+    if tag == _STR:
+        return node.value
+    if depth > 200 or id(node) in seen:
+        raise _NotPlain
+    if tag == _MAP:
+        seen.add(id(node))
+        out = {}
+        for k, v in node.value:
+            if k.tag == _STR:
+                key = k.value
+            elif k.tag in _SCALAR_TAGS:
+                key = loader.yaml_constructors[k.tag](loader, k)
+            else:
+                raise _NotPlain  # complex keys, merge keys ('<<'), tags
+            out[key] = _plain_node(v, depth + 1, seen, loader)
+        if len(out) != len(node.value):
+            raise _NotPlain  # a duplicate key: the full reader reports it
+        return out
+    if tag == _SEQ:
+        seen.add(id(node))
+        return [_plain_node(v, depth + 1, seen, loader) for v in node.value]
+    if tag in _SCALAR_TAGS:
+        return loader.yaml_constructors[tag](loader, node)
+    raise _NotPlain
+
+
+class _ItemLines(Mapping):
+    """The line map of a plain file (see :func:`_walk`) without its YAML tree: the lines
+    every item needs (its own, its relations') are noted as the tree is dropped, and
+    the rest (for a problem's line) come from reading the text again, once.
+
+    A file's tree is twenty times the size of its data: kept while the items are
+    validated, it was most of a large build's memory.
+    """
+
+    def __init__(self, text: str, root: yaml.Node) -> None:
+        self._text = text
+        self._all: dict | None = None
+        lines = self._some = {(): root.start_mark.line + 1}
+        if not isinstance(root, yaml.SequenceNode):
+            return
+        for i, item in enumerate(root.value):
+            lines[(i,)] = item.start_mark.line + 1
+            if not isinstance(item, yaml.MappingNode):
+                continue
+            for k, v in item.value:
+                if k.value == "relations" and isinstance(v, yaml.SequenceNode):
+                    lines[(i, "relations")] = v.start_mark.line + 1
+                    for j, rel in enumerate(v.value):
+                        lines[(i, "relations", j)] = rel.start_mark.line + 1
+
+    def _full(self) -> dict:
+        if self._all is None:
+            loader = _Loader(self._text)
+            try:
+                with no_gc():
+                    self._all = _walk(loader.get_single_node()).lines
+            finally:
+                loader.dispose()
+        return self._all
+
+    def get(self, path: tuple, default: Any = None) -> Any:
+        line = self._some.get(path)
+        return line if line is not None else self._full().get(path, default)
+
+    def __getitem__(self, path: tuple) -> int:
+        line = self.get(path)
+        if line is None:
+            raise KeyError(path)
+        return line
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and self.get(path) is not None
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self._full())
+
+    def __len__(self) -> int:
+        return len(self._full())
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cycle collector while building large acyclic data (YAML trees, records).
+
+    Collections triggered while a million small objects pile up re-scan everything
+    built so far: they took three times as long as parsing itself, and ten times
+    as long as validating the records.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _parse(text: str, display: str) -> tuple[Any, Mapping, list[Problem]]:
     """Parse one YAML document into (data, line map, problems).
 
     ``data`` is None when the file cannot be used. Duplicate keys are reported
     but the data is kept (YAML keeps the last value), so the file's other
-    records are still checked.
+    records are still checked. A file of plain values (no aliases, tags or
+    duplicate keys: data as people and converters write it) is read the fast
+    way; anything else is walked node by node first (see :func:`_walk`).
     """
+    with no_gc():
+        return _parse_text(text, display)
+
+
+def _parse_text(text: str, display: str) -> tuple[Any, Mapping, list[Problem]]:
     def problem(line: int | None, message: str, fix: str) -> list[Problem]:
         return [Problem(display, line, None, None, message, fix, kind="yaml")]
 
@@ -261,6 +461,10 @@ def _parse(text: str, display: str) -> tuple[Any, dict, list[Problem]]:
             node = loader.get_single_node()
             if node is None:
                 return None, {}, []
+            try:
+                return _plain(node, loader), _ItemLines(text, node), []
+            except (_NotPlain, RecursionError, yaml.YAMLError, ValueError):
+                pass  # the full way below says what is wrong, or reads it as YAML does
             tree = _walk(node)
             if tree.unknown_tags:
                 line, tag = tree.unknown_tags[0]
@@ -320,10 +524,11 @@ def _fmt_loc(loc: Iterable[Any]) -> str:
     return out
 
 
-def _line_for(lines: dict, path: tuple) -> int | None:
+def _line_for(lines: Mapping, path: tuple) -> int | None:
     while path:
-        if path in lines:
-            return lines[path]
+        line = lines.get(path)
+        if line is not None:
+            return line
         path = path[:-1]
     return lines.get(())
 
@@ -444,7 +649,7 @@ def _read_layer(layer: Path | tuple[str, str], problems: list[Problem]):
         yield from _file_items(display, text, problems)
 
 
-def _validate_item(item: Any, display: str, lines: dict, i: int, problems: list[Problem]):
+def _validate_item(item: Any, display: str, lines: Mapping, i: int, problems: list[Problem]):
     line = _line_for(lines, (i,))
     rid = item.get("id") if isinstance(item, dict) else None
     if isinstance(item, dict) and item.get("type") == "relation":
@@ -526,7 +731,8 @@ def load(
         env = os.environ.get(ENV_DATA_DIR, "")
         data_dirs = [d for d in env.split(os.pathsep) if d]
     layers = _layers(data_dirs, shipped)
-    kb = _load(layers, check=False)
+    with no_gc():
+        kb = _load(layers, check=False)
     if check and any(p.severity == "error" for p in kb.problems):
         raise DataError(kb.problems)
     return kb
@@ -549,12 +755,36 @@ def loads(text: str, *, name: str = "<string>", check: bool = True) -> Knowledge
     return _load([(name, text)], check)
 
 
+def load_facts(data_dirs: Sequence[str | Path], keep: Callable[[Record, Origin], None], *,
+               shipped: bool = True) -> KnowledgeBase:
+    """Load and check the layered data like :func:`load`, handing each record to ``keep``
+    as it is taken and holding on only to its :class:`RecordFacts`.
+
+    For data too large to hold whole (``lineage index`` of a million records): the
+    caller writes what ``keep`` receives. A record a later layer replaces is handed
+    over again (the last one counts); relations that standalone relations add or
+    replace are left in the facts' ``relations`` as whole relations, for the caller to
+    write. The knowledge base returned holds facts, not records.
+
+    Raises
+    ------
+    DataError
+        When any file or record is invalid, after every record was handed over.
+    """
+    with no_gc():
+        kb = _load(_layers(data_dirs, shipped), check=False, keep=keep)
+    if any(p.severity == "error" for p in kb.problems):
+        raise DataError(kb.problems)
+    return kb
+
+
 def _relation_key(rel: Any) -> tuple:
     """What makes two relations of one record the same (else 'duplicate relation')."""
     return (rel.relation, rel.target, rel.metric, rel.setting, rel.score)
 
 
-def _load(layers: Sequence[Path | tuple[str, str]], check: bool) -> KnowledgeBase:
+def _load(layers: Sequence[Path | tuple[str, str]], check: bool,
+          keep: Callable[[Record, Origin], None] | None = None) -> KnowledgeBase:
     """Read the layers in order. A later layer replaces what an earlier one said:
 
     a record replaces the record with its id, and a standalone relation the
@@ -599,7 +829,11 @@ def _load(layers: Sequence[Path | tuple[str, str]], check: bool) -> KnowledgeBas
                 for k in range(len(old.relations)):
                     rel_origins.pop((obj.id, k), None)
                     rel_layer.pop((obj.id, k), None)
-            records[obj.id] = obj
+            if keep is None:
+                records[obj.id] = obj
+            else:
+                keep(obj, origin)
+                records[obj.id] = RecordFacts(obj)  # type: ignore[assignment]
             origins[obj.id] = origin
             rec_layer[obj.id] = li
             for k in range(len(obj.relations)):

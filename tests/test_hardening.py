@@ -164,6 +164,57 @@ def test_duplicate_key_inside_a_relation_names_the_field(run):
     assert r.exit_code == 1 and "duplicate key 'name'" in r.stderr
 
 
+# plain files are read the fast way; these texts must read exactly as the full way reads them
+_PLAIN_TEXTS = [
+    "- {id: a, type: model, name: A}\n",
+    "- id: a\n  type: model\n  name: 'A: quoted'\n  aliases: [\"x\", y, 'z']\n  date: 2023-03\n",
+    "# comment\n\n- id: a  # trailing\n  parameters: 7000000000\n  weights: null\n"
+    "  flag: yes\n  ratio: 1.5e3\n  empty:\n  relations:\n  - {relation: finetune, target: b}\n"
+    "  - relation: adapter\n    target: c\n    sources:\n      - document: d\n",
+    "- id: a\n  description: |\n    two\n    lines\n  note: >\n    folded\n    text\n",
+    "- 1: int key\n  false: bool key\n  ~: null key\n  2.5: float key\n",
+    "- id: a\r\n  name: crlf\r\n  relations: []\r\n",
+    "- id: 阿尔帕卡\n  name: \"\\u00e9t\\u00e9\"\n  relations: not a list\n",
+    "- id: a\n  relations:\n    relation: a mapping, not a list\n",
+    "---\n- [nested, [lists, [three]]]\n- plain\n- 12\n",
+    "{not: a list}\n",
+    "just a string\n",
+]
+
+
+@pytest.mark.parametrize("text", _PLAIN_TEXTS + [
+    p.read_text(encoding="utf-8") for p in sorted(SHIPPED_DATA.rglob("*.yaml"))[:3]])
+def test_a_plain_file_reads_as_the_full_reader_reads_it(text):
+    from lineage.load import _ItemLines, _Loader, _parse, _walk
+
+    data, lines, problems = _parse(text, "f.yaml")
+    assert isinstance(lines, _ItemLines) and problems == []  # the fast way was taken
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        full = _walk(node).lines
+        assert data == loader.construct_document(node)
+    finally:
+        loader.dispose()
+    assert len(full) and all(lines.get(path) == line for path, line in full.items())
+    assert dict(lines) == full
+
+
+@pytest.mark.parametrize("text", [
+    "- &a {id: a}\n- *a\n",  # an alias
+    "- !!python/name:os.system x\n",  # a tag
+    "- {id: a, id: b}\n",  # a duplicate key
+    "- {<<: {type: model}, id: a}\n",  # a merge key
+    "- {[complex]: key}\n",
+    "- " + "[" * 300 + "]" * 300 + "\n",  # deep nesting
+])
+def test_anything_but_plain_values_is_read_the_full_way(text):
+    from lineage.load import _ItemLines, _parse
+
+    data, lines, problems = _parse(text, "f.yaml")
+    assert not isinstance(lines, _ItemLines)
+
+
 # --- 3. alias bombs and tags ---------------------------------------------------------
 
 

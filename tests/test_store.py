@@ -169,6 +169,87 @@ def test_an_interrupted_build_leaves_the_previous_store_intact(tmp_path):
     assert len(S) == len(kb)
 
 
+def _tables(path) -> dict:
+    """Every row a store holds, labels without their numbers (a replaced record's labels
+    are numbered anew)."""
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    try:
+        return {
+            "records": db.execute("SELECT rid, id, type, name, aliases, date, weights, hub_ids, "
+                                  "description, body, file, line FROM records ORDER BY rid"
+                                  ).fetchall(),
+            "edges": db.execute("SELECT * FROM edges ORDER BY src, pos").fetchall(),
+            "labels": sorted(db.execute("SELECT key, rid, kind FROM labels").fetchall()),
+            "search": sorted(db.execute("SELECT key FROM labels_fts").fetchall()),
+            "walks": db.execute("SELECT count(*) FROM walks").fetchall(),
+        }
+    finally:
+        db.close()
+
+
+def _layered(tmp_path) -> list[Path]:
+    """Three layers over the tiny data: a replaced record, an identical repeat, a
+    standalone relation that adds one, and one a later layer replaces."""
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "a.yaml").write_text(
+        "- id: llama-7b\n  type: model\n  name: LLaMA 7B (mine)\n  date: 2023-02\n"
+        "- type: relation\n  source: alpaca-7b\n  relation: uses_technique\n  target: sft\n"
+        "  sources: [{document: first.md, locator: p. 1}]\n"
+        "- type: relation\n  source: vicuna-13b\n  relation: uses_technique\n  target: sft\n"
+        "  sources: [{document: first.md, locator: p. 3}]\n", encoding="utf-8")
+    (tmp_path / "again.yaml").write_text(
+        "- type: relation\n  source: alpaca-7b\n  relation: uses_technique\n  target: sft\n"
+        "  sources: [{document: second.md, locator: p. 2}]\n", encoding="utf-8")
+    return [TINY, tmp_path / "mine", TINY, tmp_path / "again.yaml"]
+
+
+def test_index_writes_what_validating_everything_first_writes(tmp_path):
+    """``lineage index`` writes each record as it is validated and keeps only its facts;
+    the store is the one a whole load followed by a build gives, row for row."""
+    from graph.store import _origins, index_store
+    from graph.store.sqlite import build_store
+    from lineage.load import load
+
+    for name, layers in (("tiny", [TINY]), ("layered", _layered(tmp_path))):
+        kb = load(layers, shipped=False)
+        whole, streamed = tmp_path / f"{name}-whole.db", tmp_path / f"{name}-streamed.db"
+        build_store(whole, kb.records.values(), origins=_origins(kb)).close()
+        index_store(str(streamed), [str(p) for p in layers], shipped=False).close()
+        assert _tables(streamed) == _tables(whole), name
+    alpaca = [r for r in kb.records["alpaca-7b"].relations if r.relation == "uses_technique"]
+    assert [s.document for r in alpaca for s in r.sources] == ["second.md"]
+    assert kb.records["llama-7b"].name == "LLaMA-7B"  # replaced, then put back by TINY again
+    assert [r.target for r in kb.records["vicuna-13b"].relations][-1] == "sft"
+
+
+def test_index_of_invalid_data_leaves_the_store_as_it_was(run, tmp_path, data):
+    db = tmp_path / "kb.db"
+    assert run("index", "-o", str(db), data=data).exit_code == 0
+    before = db.read_bytes()
+    f = data / "models.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("target: llama-13b", "target: llama-13c"),
+                 encoding="utf-8")
+    result = run("index", "-o", str(db), data=data)
+    assert result.exit_code == 1
+    assert "unknown record 'llama-13c'" in result.stderr and "models.yaml" in result.stderr
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "kb.db"]
+
+
+def test_a_build_left_unfinished_is_not_put_in_place(tmp_path):
+    from graph.store.sqlite import StoreBuild, StoreError
+    from lineage.load import load
+
+    path = tmp_path / "kb.db"
+    with pytest.raises(StoreError, match="unfinished"):
+        with StoreBuild(path) as build:
+            for rec in load([TINY], shipped=False).records.values():
+                build.add(rec)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_update_store_adds_records_and_refuses_dangling_ones(tmp_path):
     from graph import query
     from graph.store.sqlite import SQLiteStore, StoreError, build_store, update_store

@@ -25,6 +25,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,8 @@ from .base import (
 )
 from .memory import record_node
 
-__all__ = ["SQLiteStore", "SCHEMA_VERSION", "StoreError", "build_store", "update_store",
+__all__ = ["SQLiteStore", "SCHEMA_VERSION", "StoreError", "build_store", "StoreBuild",
+           "update_store",
            "code_version",
            "write_records"]
 
@@ -615,10 +617,13 @@ def _record_row(rec: Any, origin: tuple[str, int | None] | None) -> tuple:
 
 def _edge_rows(rec: Any, known: Callable[[str], bool]) -> Iterator[tuple]:
     for k, rel in enumerate(rec.relations):
-        if not known(rel.target):
-            continue
-        yield (rec.id, rel.target, rel.relation, k, rel.confidence, rel.date,
-               _JSON(evidence_body(rel)))
+        if known(rel.target):
+            yield _edge_row(rec.id, k, rel)
+
+
+def _edge_row(src: str, k: int, rel: Any) -> tuple:
+    return (src, rel.target, rel.relation, k, rel.confidence, rel.date,
+            _JSON(evidence_body(rel)))
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -806,6 +811,103 @@ def _walk_hubs(db: sqlite3.Connection) -> None:
             db.executemany("INSERT INTO walks VALUES (?,?,?,?,?,?,?)", rows)
 
 
+class StoreBuild:
+    """A new store being written beside ``path``, record by record (see
+    :func:`build_store`).
+
+    A context manager: :meth:`add` writes records in batches as they come,
+    :meth:`finish` builds the indexes and commits, and leaving the block renames the
+    new file into place. Leaving it without finishing (an error, an interrupt)
+    removes the new file and leaves what was at ``path`` untouched.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, batch: int = 5000,
+                 progress: Callable[[int], None] | None = None) -> None:
+        target = Path(path)
+        if target.is_dir():
+            raise StoreError(f"{target} is a directory. Give a file path for the store, "
+                             f"e.g. {target / 'lineage.db'}.")
+        parent = target.parent if str(target.parent) else Path(".")
+        if not parent.is_dir():
+            raise StoreError(f"cannot build a store at {target}: {parent} does not exist. "
+                             "Create the directory first.")
+        self.path = target
+        self._batch, self._progress = batch, progress
+        self._chunk: list[tuple[Any, tuple[str, int | None] | None]] = []
+        self._in_chunk: set[str] = set()
+        self._amended: list[tuple] = []
+        self._done = 0
+        self._finished = False
+        self._stack = ExitStack()
+
+    def __enter__(self) -> StoreBuild:
+        from lineage.output import replacing
+
+        with ExitStack() as stack:
+            tmp = stack.enter_context(replacing(self.path))
+            stack.enter_context(bulk_work())
+            self._db = _fresh_db(tmp)
+            stack.callback(self._db.close)
+            self._db.execute("BEGIN")
+            self._stack = stack.pop_all()
+        return self
+
+    def __exit__(self, *exc: Any) -> bool:
+        if exc[0] is None and not self._finished:
+            exc = (StoreError, StoreError("store build left unfinished"), None)
+            self._stack.__exit__(*exc)
+            raise exc[1]
+        return bool(self._stack.__exit__(*exc))
+
+    def add(self, rec: Any, origin: tuple[str, int | None] | None = None) -> None:
+        """Write a validated record; one with the id of an earlier one replaces it."""
+        if rec.id in self._in_chunk:  # a later layer replaces the record: write in order
+            self._flush()
+        self._in_chunk.add(rec.id)
+        self._chunk.append((rec, origin))
+        if len(self._chunk) >= self._batch:
+            self._flush()
+
+    def amend(self, rid: str, relations: Iterable[tuple[int, Any]]) -> None:
+        """Put relations at these positions of a record already added (each replacing the
+        one there, if any): what standalone relations in later data do."""
+        self._amended.extend(_edge_row(rid, k, rel) for k, rel in relations)
+
+    def _flush(self) -> None:
+        if self._chunk:
+            origin = dict((rec.id, o) for rec, o in self._chunk)
+            write_records(self._db, [rec for rec, _ in self._chunk], origin.get,
+                          known=lambda t: True, bulk=True)
+            self._done += len(self._chunk)
+            if self._progress is not None:
+                self._progress(self._done)
+        self._chunk, self._in_chunk = [], set()
+
+    def finish(self, files: Iterable[tuple[str, int, int, str]] = (),
+               meta: dict[str, str] | None = None) -> None:
+        """Index what was added, record which data and code built it, and commit."""
+        db = self._db
+        self._flush()
+        if self._amended:
+            db.execute("CREATE TEMP TABLE amended(src TEXT, pos INTEGER)")
+            db.executemany("INSERT INTO amended VALUES (?, ?)",
+                           ((row[0], row[3]) for row in self._amended))
+            db.execute("DELETE FROM edges_load WHERE (src, pos) IN (SELECT src, pos FROM amended)")
+            db.executemany("INSERT INTO edges_load(src, dst, relation, pos, confidence, date, "
+                           "body) VALUES (?,?,?,?,?,?,?)", self._amended)
+            db.execute("DROP TABLE amended")
+        _finish_bulk(db)
+        db.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?)", list(files))  # a layer named twice
+        info = {"schema_version": SCHEMA_VERSION, "code_version": code_version(),
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                **(meta or {})}
+        db.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", info.items())
+        db.execute("COMMIT")
+        db.execute("PRAGMA optimize")
+        db.execute("PRAGMA journal_mode=DELETE")
+        self._finished = True
+
+
 def build_store(path: str | os.PathLike[str], records: Iterable[Any], *,
                 origins: Callable[[str], tuple[str, int | None] | None] = lambda rid: None,
                 files: Iterable[tuple[str, int, int, str]] = (),
@@ -819,55 +921,11 @@ def build_store(path: str | os.PathLike[str], records: Iterable[Any], *,
     ``path`` untouched. ``records`` may be a generator (records are written in
     batches); a record id given twice keeps the last.
     """
-    target = Path(path)
-    if target.is_dir():
-        raise StoreError(f"{target} is a directory. Give a file path for the store, "
-                         f"e.g. {target / 'lineage.db'}.")
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise StoreError(f"cannot build a store at {target}: {parent} does not exist. "
-                         "Create the directory first.")
-    from lineage.output import replacing
-
-    with replacing(target) as tmp, bulk_work():
-        db = _fresh_db(tmp)
-        try:
-            db.execute("BEGIN")
-            done = 0
-            chunk: list[Any] = []
-
-            def flush() -> None:
-                nonlocal done, chunk
-                write_records(db, chunk, origins, known=lambda t: True, bulk=True)
-                done += len(chunk)
-                chunk = []
-                if progress is not None:
-                    progress(done)
-
-            in_chunk: set[str] = set()
-            for rec in records:
-                if rec.id in in_chunk:  # a later layer replaces the record: write in order
-                    flush()
-                    in_chunk.clear()
-                in_chunk.add(rec.id)
-                chunk.append(rec)
-                if len(chunk) >= batch:
-                    flush()
-                    in_chunk.clear()
-            if chunk:
-                flush()
-            _finish_bulk(db)
-            db.executemany("INSERT INTO files VALUES (?,?,?,?)", list(files))
-            info = {"schema_version": SCHEMA_VERSION, "code_version": code_version(),
-                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                    **(meta or {})}
-            db.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", info.items())
-            db.execute("COMMIT")
-            db.execute("PRAGMA optimize")
-            db.execute("PRAGMA journal_mode=DELETE")
-        finally:
-            db.close()
-    return SQLiteStore(target)
+    with StoreBuild(path, batch=batch, progress=progress) as build:
+        for rec in records:
+            build.add(rec, origins(rec.id))
+        build.finish(files, meta)
+    return SQLiteStore(path)
 
 
 def existing_ids(db: sqlite3.Connection, records: Sequence[Any],
