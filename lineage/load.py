@@ -599,9 +599,10 @@ def _layers(data_dirs: Sequence[str | Path] | None, shipped: bool) -> list[Path 
     return layers
 
 
-def _file_items(display: str, text: str, problems: list[Problem]):
-    """Yield (item, display, line map, index) for each item of one YAML text."""
-    data, lines, errs = _parse(text, display)
+def _file_items(display: str, parsed: tuple[Any, Mapping, list[Problem]],
+                problems: list[Problem]):
+    """Yield (item, display, line map, index) for each item of one parsed YAML text."""
+    data, lines, errs = parsed
     problems.extend(errs)
     if data is None:
         return
@@ -614,13 +615,78 @@ def _file_items(display: str, text: str, problems: list[Problem]):
         yield item, display, lines, i
 
 
+def _read_file(path: Path, display: str) -> tuple[Any, Mapping, list[Problem]]:
+    """Read and parse one data file: (data, line map, problems), as :func:`_parse`."""
+    text, errs = _read_text(path, display)
+    if text is None:
+        return None, {}, errs
+    return _parse(text, display)
+
+
+_PARALLEL_BYTES = 32 << 20
+"""Data files are parsed in worker processes when a layer holds more than this."""
+
+
+def _parsed_files(files: list[tuple[Path, str]]
+                  ) -> Iterator[tuple[str, tuple[Any, Mapping, list[Problem]]]]:
+    """Each (display, parsed) in order; a large layer's files are parsed by worker
+    processes (one per core but this one) while this process validates what is ready.
+
+    Parsing is half the time of indexing a million records from YAML. Small data
+    never starts a process; if the workers cannot start or die, the files are read here.
+    """
+    workers = min(len(files) - 1, (os.cpu_count() or 1) - 1)
+    if workers >= 1:
+        try:
+            big = sum(path.stat().st_size for path, _ in files) > _PARALLEL_BYTES
+        except OSError:
+            big = False
+        if big:
+            yield from _parsed_by_workers(files, workers)
+            return
+    for path, display in files:
+        yield display, _read_file(path, display)
+
+
+def _parsed_by_workers(files: list[tuple[Path, str]], workers: int
+                       ) -> Iterator[tuple[str, tuple[Any, Mapping, list[Problem]]]]:
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    done = 0
+    try:
+        # spawned, not forked: the caller may hold threads, locks and open stores
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    except (OSError, ImportError, NotImplementedError, ValueError):
+        pool = None
+    if pool is not None:
+        with pool:
+            ahead: deque = deque()
+            try:
+                for path, display in files:
+                    ahead.append(pool.submit(_read_file, path, display))
+                    if len(ahead) > 2 * workers:  # a few files ahead, not the whole layer
+                        yield files[done][1], ahead.popleft().result()
+                        done += 1
+                while ahead:
+                    yield files[done][1], ahead.popleft().result()
+                    done += 1
+            except (BrokenProcessPool, OSError):
+                for future in ahead:
+                    future.cancel()
+    for path, display in files[done:]:  # without workers, or after they died
+        yield display, _read_file(path, display)
+
+
 def _read_layer(layer: Path | tuple[str, str], problems: list[Problem]):
     """Yield (item, display file, line map, index) for every item of a layer.
 
     A layer is a directory, a YAML file, or a ``(name, yaml_text)`` pair.
     """
     if isinstance(layer, tuple):
-        yield from _file_items(layer[0], layer[1], problems)
+        yield from _file_items(layer[0], _parse(layer[1], layer[0]), problems)
         return
     if not layer.exists():
         problems.append(Problem(_display(layer), None, None, None, "no such file or directory",
@@ -634,19 +700,18 @@ def _read_layer(layer: Path | tuple[str, str], problems: list[Problem]):
                                 f"cannot read this directory: {e.strerror or e}",
                                 "Check its permissions: the data files in it were not read.",
                                 kind="io"))
-    for path in files:
-        display = _display(path) if path.is_file() or path.is_dir() else str(path)
+    shown = [(path, _display(path) if path.is_file() or path.is_dir() else str(path))
+             for path in files]
+    parsed = _parsed_files([(path, display) for path, display in shown
+                            if path.suffix.lower() not in RDF_SUFFIXES])
+    for path, display in shown:
         if path.suffix.lower() in RDF_SUFFIXES:
             problems.append(Problem(
                 display, None, None, None, "this is an RDF file, not YAML data",
                 f"Convert it first: 'lineage import rdf {display} -o data.yaml', then use "
                 "--data-dir data.yaml.", kind="io"))
             continue
-        text, errs = _read_text(path, display)
-        if text is None:
-            problems.extend(errs)
-            continue
-        yield from _file_items(display, text, problems)
+        yield from _file_items(display, next(parsed)[1], problems)
 
 
 def _validate_item(item: Any, display: str, lines: Mapping, i: int, problems: list[Problem]):

@@ -215,6 +215,37 @@ def test_anything_but_plain_values_is_read_the_full_way(text):
     assert not isinstance(lines, _ItemLines)
 
 
+def test_a_large_layer_parsed_by_worker_processes_loads_as_one_read_here(tmp_path, monkeypatch):
+    """Worker processes parse a large layer's files; what comes out (records, where each
+    was defined, every problem in order) is what reading them in this process gives."""
+    import lineage.load as L
+
+    from .conftest import BAD
+
+    layer = tmp_path / "layer"
+    shutil.copytree(TINY, layer)
+    for name in ("yaml_syntax.yaml", "duplicate_id.yaml", "unknown_field.yaml", "hostile.yaml"):
+        shutil.copy(BAD / name, layer / f"z-{name}")
+    (layer / "b-graph.ttl").write_text("<a> <b> <c> .\n", encoding="utf-8")
+    (layer / "c-latin1.yaml").write_bytes(b"- id: caf\xe9\n")
+    (layer / "d-dup.yaml").write_text("- {id: d, type: model, name: D, name: E}\n",
+                                      encoding="utf-8")
+
+    def what(kb):
+        return (kb.records, kb.origins, kb.relation_origins, kb.problems)
+
+    here = what(load([layer], shipped=False, check=False))
+    used = []
+    real = L._parsed_by_workers
+    monkeypatch.setattr(L, "_parsed_by_workers",
+                        lambda files, n: used.append(n) or real(files, n))
+    monkeypatch.setattr(L, "_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(L.os, "cpu_count", lambda: 3)
+    assert what(load([layer], shipped=False, check=False)) == here
+    assert used == [2]
+    assert [p.kind for p in here[3]].count("yaml") >= 2 and here[0]
+
+
 # --- 3. alias bombs and tags ---------------------------------------------------------
 
 
