@@ -375,7 +375,12 @@ def record_iri(record_id: str, base: str = DEFAULT_BASE) -> str:
     >>> record_iri('a b"<c>', "https://example.org/")
     'https://example.org/a%20b%22%3Cc%3E'
     """
+    if _UNRESERVED.match(record_id) and record_id not in (".", ".."):
+        return base + record_id  # what quoting leaves as it is (most ids): no call
     return base + _quote_id(record_id)
+
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]+\Z")
 
 
 def language_of(text: str) -> str:
@@ -581,10 +586,11 @@ def _record_triples(rec: Record, relations: list[tuple[int, Relation, list[str]]
     for c in spec.also:
         add((iri, T_TYPE, c))
     add((iri, T_ID, Lit(rec.id)))
-    for attr in COMMON_ATTRS:
-        _attr_triples(add, iri, attr, getattr(rec, attr.field))
-    for attr in spec.attrs:
-        _attr_triples(add, iri, attr, getattr(rec, attr.field))
+    for attrs in (COMMON_ATTRS, spec.attrs):
+        for attr in attrs:
+            value = getattr(rec, attr.field)
+            if value is not None and (value or not attr.many):  # most are unset: no call
+                _attr_triples(add, iri, attr, value)
     arxiv = getattr(rec, "arxiv", None)
     if arxiv:
         add((iri, S_SAME_AS, f"https://arxiv.org/abs/{quote(arxiv, safe='.')}"))

@@ -948,3 +948,14 @@ def test_pyld_expands_json_ld_to_the_same_triples(request, kb_name):
     ours = rdf.to_graph(kb)
     assert len(theirs) == len(ours)
     _assert_isomorphic(theirs, ours)
+
+
+@pytest.mark.parametrize("rid", ["gpt-3.5", "a b", ".", "..", "...", "é", "x~y_z", "a\n",
+                                 "a/b", "%41", "model-12", "阿尔帕卡", "a?b#c"])
+def test_a_record_iri_is_the_percent_encoded_id_whichever_way_it_is_made(rid):
+    from urllib.parse import quote
+
+    from graph.rdf import DEFAULT_BASE, record_iri
+
+    expected = quote(rid, safe="-._~") if rid not in (".", "..") else quote(rid, safe="")
+    assert record_iri(rid) == DEFAULT_BASE + expected
