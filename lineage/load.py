@@ -795,12 +795,7 @@ def load(
     if data_dirs is None:
         env = os.environ.get(ENV_DATA_DIR, "")
         data_dirs = [d for d in env.split(os.pathsep) if d]
-    layers = _layers(data_dirs, shipped)
-    with no_gc():
-        kb = _load(layers, check=False)
-    if check and any(p.severity == "error" for p in kb.problems):
-        raise DataError(kb.problems)
-    return kb
+    return _load(_layers(data_dirs, shipped), check)
 
 
 def loads(text: str, *, name: str = "<string>", check: bool = True) -> KnowledgeBase:
@@ -836,11 +831,7 @@ def load_facts(data_dirs: Sequence[str | Path], keep: Callable[[Record, Origin],
     DataError
         When any file or record is invalid, after every record was handed over.
     """
-    with no_gc():
-        kb = _load(_layers(data_dirs, shipped), check=False, keep=keep)
-    if any(p.severity == "error" for p in kb.problems):
-        raise DataError(kb.problems)
-    return kb
+    return _load(_layers(data_dirs, shipped), check=True, keep=keep)
 
 
 def _relation_key(rel: Any) -> tuple:
@@ -857,6 +848,12 @@ def _load(layers: Sequence[Path | tuple[str, str]], check: bool,
     setting and score), so a layer that repeats earlier data changes nothing.
     Within one layer, a repeated id or relation is an error.
     """
+    with no_gc():  # records are acyclic: collections would only re-scan them
+        return _load_layers(layers, check, keep)
+
+
+def _load_layers(layers: Sequence[Path | tuple[str, str]], check: bool,
+                 keep: Callable[[Record, Origin], None] | None) -> KnowledgeBase:
     problems: list[Problem] = []
     records: dict[str, Record] = {}
     origins: dict[str, Origin] = {}

@@ -41,15 +41,14 @@ def bulk_work() -> Iterator[None]:
     no reference cycles to collect; reference counting frees them). It is back after."""
     import gc
 
-    was_enabled = gc.isenabled()
+    from lineage.load import no_gc
+
     gc.collect()
     gc.freeze()
-    gc.disable()
     try:
-        yield
+        with no_gc():
+            yield
     finally:
-        if was_enabled:
-            gc.enable()
         gc.unfreeze()
 
 
